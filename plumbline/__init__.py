@@ -1,0 +1,27 @@
+"""Plumbline: observable, schedulable ML pipelines from JupyterLab notebooks."""
+
+try:
+    from ._version import __version__
+except ImportError:  # running from a source tree that was never built
+    __version__ = "dev"
+
+
+def _jupyter_labextension_paths():
+    return [{"src": "labextension", "dest": "jupyterlab-plumbline"}]
+
+
+def _jupyter_server_extension_points():
+    return [{"module": "plumbline.server"}]
+
+
+def load_ipython_extension(shell):
+    """``%load_ext plumbline``: record every cell run of this kernel."""
+    from .kernel import load_ipython_extension as load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell):
+    from .kernel import unload_ipython_extension as unload
+
+    unload(shell)

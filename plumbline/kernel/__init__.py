@@ -1,0 +1,76 @@
+"""IPython extension: ``%load_ext plumbline`` records every cell run.
+
+JupyterLab loads it into each notebook kernel it starts (see
+``src/kernel/autoload.ts``); headless runs load it by hand.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+from ..store import Store, resolve_store_path
+from .recorder import CellRecorder, register_atexit
+
+_recorder: Optional[CellRecorder] = None
+
+
+def load_ipython_extension(shell: Any) -> None:
+    activate(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    global _recorder
+    if _recorder is None:
+        return
+    shell.events.unregister("pre_run_cell", _recorder.pre_run_cell)
+    shell.events.unregister("post_run_cell", _recorder.post_run_cell)
+    _recorder.close()
+    _recorder.store.close()
+    _recorder = None
+
+
+def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Optional[str] = None,
+             kind: str = "kernel") -> CellRecorder:
+    """Start recording in ``shell`` (idempotent: a second call only updates the path)."""
+    global _recorder
+    if shell is None:
+        from IPython import get_ipython
+
+        shell = get_ipython()
+        if shell is None:
+            raise RuntimeError("plumbline.kernel.activate() needs an IPython kernel or shell.")
+    if _recorder is not None:
+        if notebook_path:
+            _recorder.notebook_path = notebook_path
+        return _recorder
+    store_path = resolve_store_path(db)
+    store = Store(store_path, timeout=10.0)
+    _recorder = CellRecorder(
+        shell, store, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind
+    )
+    shell.events.register("pre_run_cell", _recorder.pre_run_cell)
+    shell.events.register("post_run_cell", _recorder.post_run_cell)
+    register_atexit(_recorder)
+    return _recorder
+
+
+def recorder() -> Optional[CellRecorder]:
+    return _recorder
+
+
+def _session_notebook_path(store_path: Path) -> Optional[str]:
+    """The notebook this kernel was started for, relative to the project root.
+
+    The Jupyter server sets JPY_SESSION_NAME when it starts a kernel for a
+    notebook; the project root is the folder holding ``.plumbline/``.
+    """
+    name = os.environ.get("JPY_SESSION_NAME")
+    if not name:
+        return None
+    root = store_path.parent.parent
+    try:
+        return Path(name).resolve().relative_to(root).as_posix() if os.path.isabs(name) else name
+    except ValueError:
+        return name

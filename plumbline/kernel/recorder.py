@@ -1,0 +1,181 @@
+"""Records every cell execution of an IPython kernel into the lineage store.
+
+``pre_run_cell`` writes the run with status 'running' before any user code
+runs; ``post_run_cell`` completes it. If the store cannot be written (locked
+past the timeout, disk full, corrupt), records wait in memory and are retried
+at the next cell, and the user is told once; the cell itself is never failed.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import socket
+import sys
+import time
+import uuid
+from collections import deque
+from pathlib import Path
+from typing import Any, Callable, Optional
+
+from ..store import KernelSession, RunEnd, RunStart, Store, StoreError
+from .gitinfo import GitProbe
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class CellRecorder:
+    def __init__(
+        self,
+        shell: Any,
+        store: Store,
+        *,
+        notebook_path: Optional[str] = None,
+        kind: str = "kernel",
+        warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+    ):
+        from .. import __version__
+
+        self.shell = shell
+        self.store = store
+        self.notebook_path = notebook_path
+        self.session = KernelSession(
+            id=str(uuid.uuid4()),
+            hostname=socket.gethostname(),
+            pid=os.getpid(),
+            started_at=time.time(),
+            kind=kind,
+            python_version=sys.version.split()[0],
+            plumbline_version=__version__,
+        )
+        self.git = GitProbe(Path(os.getcwd()))
+        self._warn = warn
+        self._warned = False
+        self._backlog: deque[tuple[str, tuple]] = deque()
+        self._current: Optional[str] = None
+        self._write("register_session", self.session)
+        try:
+            store.mark_orphaned_runs(self.session.hostname, _pid_alive, exclude_session=self.session.id)
+        except StoreError as exc:
+            self._report(exc)
+
+    # -- IPython events --------------------------------------------------------
+
+    def pre_run_cell(self, info: Any) -> None:
+        try:
+            metadata = self._request_metadata()
+            plumbline_meta = metadata.get("plumbline") if isinstance(metadata, dict) else None
+            component = plumbline_meta.get("component") if isinstance(plumbline_meta, dict) else None
+            run = RunStart(
+                id=str(uuid.uuid4()),
+                kernel_session=self.session.id,
+                code=info.raw_cell or "",
+                started_at=time.time(),
+                notebook_path=self.notebook_path,
+                cell_id=getattr(info, "cell_id", None) or metadata.get("cellId"),
+                component_name=component if isinstance(component, str) and component else None,
+                execution_count=getattr(self.shell, "execution_count", None),
+                git_commit=self.git.commit(),
+            )
+            self._current = run.id
+            self._write("start_run", run)
+            self.git.request_dirty(run.id, self._on_dirty)
+        except Exception as exc:  # never break the user's cell
+            self._current = None
+            self._report(exc)
+
+    def post_run_cell(self, result: Any) -> None:
+        run_id, self._current = self._current, None
+        if run_id is None:
+            return
+        try:
+            status, error = "ok", None
+            if result is None:
+                status = "error"
+            else:
+                error = result.error_before_exec or result.error_in_exec
+                if isinstance(error, KeyboardInterrupt):
+                    status = "interrupted"
+                elif error is not None:
+                    status = "error"
+            self._write(
+                "finish_run",
+                RunEnd(
+                    id=run_id,
+                    ended_at=time.time(),
+                    status=status,
+                    execution_count=getattr(result, "execution_count", None),
+                    error_name=type(error).__name__ if error is not None else None,
+                    error_value=_safe_str(error) if error is not None else None,
+                ),
+            )
+        except Exception as exc:
+            self._report(exc)
+
+    def close(self) -> None:
+        try:
+            self._flush()
+            self.store.end_session(self.session.id)
+        except Exception:
+            pass
+
+    # -- internals -------------------------------------------------------------
+
+    def _request_metadata(self) -> dict:
+        """Metadata of the execute request: JupyterLab sends the cell's metadata."""
+        kernel = getattr(self.shell, "kernel", None)
+        if kernel is None:
+            return {}
+        try:
+            parent = kernel.get_parent("shell")
+        except TypeError:
+            parent = kernel.get_parent()
+        except Exception:
+            return {}
+        metadata = (parent or {}).get("metadata") or {}
+        return metadata if isinstance(metadata, dict) else {}
+
+    def _on_dirty(self, run_ids: list[str], dirty: Optional[bool]) -> None:
+        self._write("set_git_dirty", run_ids, dirty)
+
+    def _write(self, method: str, *args: Any) -> None:
+        self._backlog.append((method, args))
+        self._flush()
+
+    def _flush(self) -> None:
+        while self._backlog:
+            method, args = self._backlog[0]
+            try:
+                getattr(self.store, method)(*args)
+            except StoreError as exc:
+                self._report(exc)
+                return  # keep the backlog; retried at the next cell
+            self._backlog.popleft()
+        if self._warned:
+            self._warned = False
+            self._warn("Plumbline: the lineage store is writable again; the runs kept in memory are saved.")
+
+    def _report(self, exc: BaseException) -> None:
+        if not self._warned:
+            self._warned = True
+            self._warn(f"Plumbline could not record this run: {exc}")
+
+
+def _safe_str(value: Any, limit: int = 4000) -> str:
+    try:
+        text = str(value)
+    except Exception:
+        text = f"<{type(value).__name__}: str() failed>"
+    return text[:limit]
+
+
+def register_atexit(recorder: CellRecorder) -> None:
+    atexit.register(recorder.close)

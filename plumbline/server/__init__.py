@@ -1,0 +1,39 @@
+"""Jupyter server extension: the store service behind ``/plumbline/*``."""
+
+from __future__ import annotations
+
+import os
+import socket
+
+from ..store import Store, StoreError
+from ..store.location import ENV_VAR
+from .config import Plumbline
+from .routes import setup_routes
+
+
+def _load_jupyter_server_extension(server_app) -> None:
+    settings = Plumbline(config=server_app.config, root_dir=str(server_app.root_dir))
+    db_path = os.path.abspath(os.path.expanduser(settings.db_path))
+    # Kernels inherit the server's environment: this is how they find the store.
+    os.environ[ENV_VAR] = db_path
+    store, problem = None, None
+    try:
+        store = Store(db_path)
+        marked = store.mark_orphaned_runs(socket.gethostname(), _pid_alive)
+        if marked:
+            server_app.log.info("Plumbline: marked %d run(s) of dead kernels as interrupted", marked)
+    except StoreError as exc:
+        problem = str(exc)
+        server_app.log.error("Plumbline: %s", problem)
+    setup_routes(server_app.web_app, store=store, db_path=db_path, problem=problem)
+    server_app.log.info("Plumbline: lineage store at %s", db_path)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

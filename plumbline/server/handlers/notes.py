@@ -1,0 +1,21 @@
+"""PUT /plumbline/runs/<run_id>/notes {"text": "..."}: a user's note on a run."""
+
+from tornado import web
+
+from .base import PlumblineHandler
+
+
+class RunNotesHandler(PlumblineHandler):
+    @web.authenticated
+    def put(self, run_id: str) -> None:
+        body = self.get_json_body() or {}
+        text = body.get("text") if isinstance(body, dict) else None
+        if not isinstance(text, str):
+            raise web.HTTPError(400, 'Send {"text": "<note>"}; an empty text removes the note.')
+        try:
+            self.store.set_note(run_id, text)
+        except KeyError:
+            raise web.HTTPError(404, f"No run with id {run_id}.") from None
+        except ValueError as exc:
+            raise web.HTTPError(400, str(exc)) from None
+        self.write_json({"id": run_id, "notes": text or None})

@@ -1,0 +1,26 @@
+"""URL table of the server extension: one handler per endpoint."""
+
+from __future__ import annotations
+
+from jupyter_server.utils import url_path_join
+
+from .handlers.changes import ChangesHandler
+from .handlers.config import ConfigHandler
+from .handlers.notes import RunNotesHandler
+from .handlers.snapshot import SnapshotHandler
+
+NAMESPACE = "plumbline"
+
+
+def setup_routes(web_app, *, store, db_path: str, problem: str | None) -> None:
+    base_url = web_app.settings["base_url"]
+    web_app.settings["plumbline"] = {"store": store, "db_path": db_path, "problem": problem}
+    routes = [
+        ("config", ConfigHandler),
+        ("snapshot", SnapshotHandler),
+        ("changes", ChangesHandler),
+        (r"runs/(?P<run_id>[0-9a-fA-F-]{1,64})/notes", RunNotesHandler),
+    ]
+    web_app.add_handlers(
+        ".*$", [(url_path_join(base_url, NAMESPACE, pattern), handler) for pattern, handler in routes]
+    )

@@ -1,0 +1,342 @@
+"""The lineage store: the only writer of the SQLite database.
+
+Kernels, the Jupyter server and task processes all write through this class.
+WAL mode lets readers (the server's snapshot and change feed) run while a
+kernel writes; every write is one short ``BEGIN IMMEDIATE`` transaction, so
+concurrent writers queue on the busy timeout instead of failing with
+"database is locked".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Callable, Iterable, Iterator, Optional
+
+from .errors import StoreCorruptError, StoreError, StoreLockedError
+from .migrations import migrate
+from .models import KernelSession, RunEnd, RunStart
+
+# Tables the browser replicates, in the order changes must be applied.
+REPLICATED_TABLES = ("code_snapshots", "kernel_sessions", "components", "runs")
+
+MAX_NOTE_CHARS = 10_000
+MAX_ERROR_VALUE_CHARS = 4_000
+
+
+def code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+class Store:
+    """A connection to the lineage store at ``path`` (created and migrated on open)."""
+
+    def __init__(self, path: str | os.PathLike, *, timeout: float = 30.0):
+        self.path = str(Path(path).expanduser().resolve())
+        self._lock = threading.RLock()
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._conn = sqlite3.connect(
+                self.path, timeout=timeout, isolation_level=None, check_same_thread=False
+            )
+            self._conn.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
+            self._conn.execute("PRAGMA journal_mode = WAL")
+            # WAL + NORMAL: commits survive a killed process (not a power cut)
+            # and cost no fsync, which keeps per-cell overhead in microseconds.
+            self._conn.execute("PRAGMA synchronous = NORMAL")
+            self._conn.execute("PRAGMA foreign_keys = ON")
+            self.schema_version = migrate(self._conn, self.path)
+        except sqlite3.DatabaseError as exc:
+            self._close_quietly()
+            raise _translate(exc, self.path) from exc
+
+    # -- lifecycle -----------------------------------------------------------
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def _close_quietly(self) -> None:
+        try:
+            self._conn.close()
+        except Exception:
+            pass
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.DatabaseError as exc:
+                raise _translate(exc, self.path) from exc
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            try:
+                self._conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                self._conn.execute("ROLLBACK")
+                raise _translate(exc, self.path) from exc
+
+    def _read(self, sql: str, params: Iterable = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            try:
+                cur = self._conn.execute(sql, tuple(params))
+                cur.row_factory = sqlite3.Row
+                return cur.fetchall()
+            except sqlite3.DatabaseError as exc:
+                raise _translate(exc, self.path) from exc
+
+    # -- sessions ------------------------------------------------------------
+
+    def register_session(self, session: KernelSession) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "INSERT INTO kernel_sessions (id, kind, hostname, pid, python_version, "
+                "plumbline_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    session.id,
+                    session.kind,
+                    session.hostname,
+                    session.pid,
+                    session.python_version,
+                    session.plumbline_version,
+                    session.started_at,
+                ),
+            )
+
+    def end_session(self, session_id: str, ended_at: Optional[float] = None) -> None:
+        ended_at = time.time() if ended_at is None else ended_at
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE kernel_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                (ended_at, session_id),
+            )
+            _interrupt_running(conn, "kernel_session = ?", (session_id,), ended_at,
+                               "The kernel shut down while the cell was running.")
+
+    def mark_orphaned_runs(
+        self, hostname: str, is_alive: Callable[[int], bool], exclude_session: Optional[str] = None
+    ) -> int:
+        """Mark 'interrupted' the runs left 'running' by kernels that are gone.
+
+        A kernel is gone when its session ended, or when it ran on this host
+        and its process no longer exists. Returns how many runs were marked.
+        """
+        rows = self._read(
+            "SELECT DISTINCT s.id, s.hostname, s.pid, s.ended_at FROM runs r "
+            "JOIN kernel_sessions s ON s.id = r.kernel_session WHERE r.status = 'running'"
+        )
+        dead = [
+            row["id"]
+            for row in rows
+            if row["id"] != exclude_session
+            and (row["ended_at"] is not None or (row["hostname"] == hostname and not is_alive(row["pid"])))
+        ]
+        if not dead:
+            return 0
+        now = time.time()
+        marked = 0
+        with self._write() as conn:
+            for session_id in dead:
+                marked += _interrupt_running(
+                    conn, "kernel_session = ?", (session_id,), now,
+                    "The kernel died while the cell was running (killed, crashed or restarted).",
+                )
+                conn.execute(
+                    "UPDATE kernel_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL",
+                    (now, session_id),
+                )
+        return marked
+
+    # -- runs ----------------------------------------------------------------
+
+    def start_run(self, run: RunStart) -> None:
+        digest = code_hash(run.code)
+        with self._write() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO code_snapshots (hash, code, created_at) VALUES (?, ?, ?)",
+                (digest, run.code, run.started_at),
+            )
+            component_id = None
+            if run.component_name:
+                component_id = _ensure_component(conn, run.notebook_path or "", run.component_name, run.started_at)
+            conn.execute(
+                "INSERT INTO runs (id, notebook_path, cell_id, component_id, component_name, code_hash, "
+                "execution_count, kernel_session, started_at, git_commit) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.id,
+                    run.notebook_path,
+                    run.cell_id,
+                    component_id,
+                    run.component_name,
+                    digest,
+                    run.execution_count,
+                    run.kernel_session,
+                    run.started_at,
+                    run.git_commit,
+                ),
+            )
+
+    def finish_run(self, end: RunEnd) -> None:
+        with self._write() as conn:
+            conn.execute(
+                "UPDATE runs SET ended_at = ?, duration_ms = (? - started_at) * 1000.0, status = ?, "
+                "execution_count = COALESCE(?, execution_count), error_name = ?, error_value = ? "
+                "WHERE id = ?",
+                (
+                    end.ended_at,
+                    end.ended_at,
+                    end.status,
+                    end.execution_count,
+                    end.error_name,
+                    _clip(end.error_value, MAX_ERROR_VALUE_CHARS),
+                    end.id,
+                ),
+            )
+
+    def set_git_dirty(self, run_ids: Iterable[str], dirty: Optional[bool]) -> None:
+        ids = list(run_ids)
+        if not ids:
+            return
+        value = None if dirty is None else int(dirty)
+        with self._write() as conn:
+            conn.executemany("UPDATE runs SET git_dirty = ? WHERE id = ?", [(value, i) for i in ids])
+
+    def set_note(self, run_id: str, text: str) -> None:
+        if not isinstance(text, str):
+            raise ValueError("A note is text.")
+        if len(text) > MAX_NOTE_CHARS:
+            raise ValueError(f"A note has at most {MAX_NOTE_CHARS} characters; this one has {len(text)}.")
+        with self._write() as conn:
+            cur = conn.execute("UPDATE runs SET notes = ? WHERE id = ?", (text or None, run_id))
+            if cur.rowcount == 0:
+                raise KeyError(run_id)
+
+    def run(self, run_id: str) -> Optional[dict]:
+        rows = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
+        return dict(rows[0]) if rows else None
+
+    def runs(self, where: str = "1", params: Iterable = ()) -> list[dict]:
+        """Rows of ``runs`` (tests and tools; the UI queries its replica)."""
+        return [dict(r) for r in self._read(f"SELECT * FROM runs WHERE {where} ORDER BY started_at", params)]
+
+    def code(self, digest: str) -> Optional[str]:
+        rows = self._read("SELECT code FROM code_snapshots WHERE hash = ?", (digest,))
+        return rows[0]["code"] if rows else None
+
+    # -- replication ---------------------------------------------------------
+
+    def current_seq(self) -> int:
+        return self._read("SELECT value FROM store_seq WHERE id = 1")[0]["value"]
+
+    def snapshot(self) -> tuple[bytes, int]:
+        """A consistent copy of the whole store as SQLite file bytes, and its seq."""
+        with self._lock:
+            memory = sqlite3.connect(":memory:")
+            try:
+                try:
+                    self._conn.backup(memory)
+                except sqlite3.DatabaseError as exc:
+                    raise _translate(exc, self.path) from exc
+                seq = memory.execute("SELECT value FROM store_seq WHERE id = 1").fetchone()[0]
+                data = bytearray(memory.serialize())
+            finally:
+                memory.close()
+        # Bytes 18-19 of the header say "WAL"; the copy is a plain rollback-
+        # journal database, which is what an in-memory sql.js can open.
+        data[18] = data[19] = 1
+        return bytes(data), seq
+
+    def changes_since(self, since: int, limit: int = 5000) -> dict:
+        """Rows inserted or updated after ``since``, at most ``limit`` of them.
+
+        Every insert or update takes the next value of one counter, so the
+        rows with seq in (since, upto] are at most ``upto - since``: the window
+        bounds the page size without scanning.
+        """
+        since = max(0, int(since))
+        limit = max(1, int(limit))
+        with self._lock:
+            try:
+                self._conn.execute("BEGIN")
+                try:
+                    current = self._conn.execute("SELECT value FROM store_seq WHERE id = 1").fetchone()[0]
+                    upto = min(current, since + limit)
+                    tables = {}
+                    for table in REPLICATED_TABLES:
+                        cur = self._conn.execute(
+                            f"SELECT * FROM {table} WHERE seq > ? AND seq <= ? ORDER BY seq", (since, upto)
+                        )
+                        rows = cur.fetchall()
+                        if rows:
+                            tables[table] = {
+                                "columns": [d[0] for d in cur.description],
+                                "rows": [list(r) for r in rows],
+                            }
+                finally:
+                    self._conn.execute("COMMIT")
+            except sqlite3.DatabaseError as exc:
+                raise _translate(exc, self.path) from exc
+        if upto < since:  # the client is ahead: the store was replaced
+            return {"since": since, "seq": current, "more": False, "reset": True, "tables": {}}
+        return {"since": since, "seq": upto, "more": upto < current, "reset": False, "tables": tables}
+
+
+def _ensure_component(conn: sqlite3.Connection, notebook_path: str, name: str, now: float) -> int:
+    conn.execute(
+        "INSERT OR IGNORE INTO components (notebook_path, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
+        (notebook_path, name, now, now),
+    )
+    return conn.execute(
+        "SELECT id FROM components WHERE notebook_path = ? AND name = ?", (notebook_path, name)
+    ).fetchone()[0]
+
+
+def _interrupt_running(conn, where: str, params: tuple, ended_at: float, why: str) -> int:
+    cur = conn.execute(
+        "UPDATE runs SET status = 'interrupted', ended_at = COALESCE(ended_at, ?), "
+        "error_name = COALESCE(error_name, 'KernelDied'), error_value = COALESCE(error_value, ?) "
+        f"WHERE status = 'running' AND {where}",
+        (ended_at, why, *params),
+    )
+    return cur.rowcount
+
+
+def _clip(text: Optional[str], limit: int) -> Optional[str]:
+    if text is None or len(text) <= limit:
+        return text
+    return text[: limit - 1] + "…"
+
+
+def _translate(exc: sqlite3.DatabaseError, path: str) -> StoreError:
+    message = str(exc)
+    if isinstance(exc, sqlite3.OperationalError) and "locked" in message:
+        return StoreLockedError(
+            f"The lineage store {path} stayed locked by another process past the timeout ({message}). "
+            "Close the program holding it (a DB browser with an open transaction?) and run the cell again; "
+            "Plumbline keeps unsaved runs in memory meanwhile."
+        )
+    if "not a database" in message or "malformed" in message or "corrupt" in message:
+        return StoreCorruptError(
+            f"The lineage store {path} is not a readable SQLite database ({message}). "
+            "Move the file aside (keep it: `sqlite3 .recover` may save its runs) and Plumbline "
+            "will start a new store, or set PLUMBLINE_DB to another path."
+        )
+    if isinstance(exc, StoreError):
+        return exc
+    return StoreError(f"The lineage store {path} failed: {message}")

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs everything Plumbline needs on a fresh Debian machine, then builds it.
+# Idempotent: a second run only re-checks. Used by demo.sh, test.sh and .ci/run.
+#   PLUMBLINE_SETUP_BROWSER=1  also install Debian's chromium and the UI-test packages
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+if [ "${PLUMBLINE_SETUP_BROWSER:-0}" = 1 ] && [ ! -x /usr/bin/chromium ]; then
+  echo "== installing Debian chromium"
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq chromium >/dev/null
+fi
+
+echo "== installing Python packages"
+python3 -m pip install -q --disable-pip-version-check 'jupyterlab==4.6.4' 'jupyter-builder==1.2.3' \
+  'hatchling>=1.5' 'hatch-nodejs-version>=0.3.2' 'hatch-jupyter-builder>=0.5'
+
+echo "== installing npm packages"
+jlpm install --immutable
+
+echo "== building the extension"
+jlpm build
+python3 -m pip install -q --disable-pip-version-check --no-build-isolation -e ".[test]"
+jupyter labextension develop . --overwrite >/dev/null
+
+if [ "${PLUMBLINE_SETUP_BROWSER:-0}" = 1 ]; then
+  echo "== installing UI-test packages"
+  (cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable)
+fi
+
+jupyter labextension list 2>&1 | grep -q "jupyterlab-plumbline.*enabled.*OK" \
+  || { echo "the Plumbline labextension is not enabled" >&2; exit 1; }
+jupyter server extension list 2>&1 | grep -q "plumbline.*OK" \
+  || { echo "the Plumbline server extension is not enabled" >&2; exit 1; }
+echo "== Plumbline is installed"

@@ -1,0 +1,70 @@
+/**
+ * Typed calls to the server extension's REST API (/plumbline/*).
+ * ServerConnection adds Jupyter's token and XSRF headers to every request.
+ */
+import { URLExt } from '@jupyterlab/coreutils';
+import { ServerConnection } from '@jupyterlab/services';
+
+import type { IChanges } from '../replica/replica';
+
+export interface IServerConfig {
+  version: string;
+  db_path: string;
+  schema_version: number;
+  /** Why the store could not be opened, if it could not. */
+  problem: string | null;
+}
+
+export class PlumblineAPIError extends Error {}
+
+async function request(
+  endPoint: string,
+  init: RequestInit = {},
+  settings = ServerConnection.makeSettings()
+): Promise<Response> {
+  const url = URLExt.join(settings.baseUrl, 'plumbline', endPoint);
+  let response: Response;
+  try {
+    response = await ServerConnection.makeRequest(url, init, settings);
+  } catch (error) {
+    throw new ServerConnection.NetworkError(error as TypeError);
+  }
+  if (!response.ok) {
+    let message = response.statusText;
+    try {
+      const body = await response.json();
+      message = body.message || message;
+    } catch {
+      // not JSON: keep the status text
+    }
+    throw new PlumblineAPIError(message);
+  }
+  return response;
+}
+
+export async function fetchConfig(): Promise<IServerConfig> {
+  return (await request('config')).json();
+}
+
+export async function fetchSnapshot(): Promise<{
+  bytes: Uint8Array;
+  seq: number;
+}> {
+  const response = await request('snapshot');
+  const seq = Number(response.headers.get('X-Plumbline-Seq'));
+  if (!Number.isInteger(seq)) {
+    throw new PlumblineAPIError('The snapshot response has no sequence number.');
+  }
+  return { bytes: new Uint8Array(await response.arrayBuffer()), seq };
+}
+
+export async function fetchChanges(since: number): Promise<IChanges> {
+  return (await request(`changes?since=${encodeURIComponent(since)}`)).json();
+}
+
+export async function saveRunNote(runId: string, text: string): Promise<void> {
+  await request(`runs/${encodeURIComponent(runId)}/notes`, {
+    method: 'PUT',
+    body: JSON.stringify({ text })
+  });
+}

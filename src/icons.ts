@@ -1,0 +1,13 @@
+import { LabIcon } from '@jupyterlab/ui-components';
+
+/** A plumb bob on its line. */
+export const plumblineIcon = new LabIcon({
+  name: 'jupyterlab-plumbline:plumbline',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <rect x="11" y="1" width="2" height="9"/>
+    <rect x="6" y="1" width="12" height="2" rx="1"/>
+    <path d="M12 9.5c-2.6 0-5 2.1-5 4.8 0 2.9 5 8.7 5 8.7s5-5.8 5-8.7c0-2.7-2.4-4.8-5-4.8z"/>
+  </g>
+</svg>`
+});

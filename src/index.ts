@@ -1,0 +1,192 @@
+import {
+  ILayoutRestorer,
+  JupyterFrontEnd,
+  JupyterFrontEndPlugin
+} from '@jupyterlab/application';
+import { ICommandPalette, Notification } from '@jupyterlab/apputils';
+import {
+  INotebookTracker,
+  NotebookActions,
+  NotebookPanel
+} from '@jupyterlab/notebook';
+import { ISettingRegistry } from '@jupyterlab/settingregistry';
+import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { Poll } from '@lumino/polling';
+
+import { fetchConfig } from './api/client';
+import { plumblineIcon } from './icons';
+import { watchNotebook } from './kernel/autoload';
+import { loadSqlJs } from './replica/sqljs';
+import { ReplicaSync } from './replica/sync';
+import { RunsPanel } from './sidebar/runsPanel';
+import { CommandIDs, IPlumbline } from './tokens';
+
+const PLUGIN_ID = 'jupyterlab-plumbline:plugin';
+
+interface ISettings {
+  recordKernels: boolean;
+  refreshInterval: number;
+  maxRows: number;
+}
+
+const DEFAULTS: ISettings = {
+  recordKernels: true,
+  refreshInterval: 5,
+  maxRows: 200
+};
+
+const plugin: JupyterFrontEndPlugin<IPlumbline> = {
+  id: PLUGIN_ID,
+  description:
+    'Records every notebook cell run into the Plumbline lineage store and shows the runs in a sidebar.',
+  autoStart: true,
+  provides: IPlumbline,
+  requires: [INotebookTracker],
+  optional: [ILayoutRestorer, ISettingRegistry, ITranslator, ICommandPalette],
+  activate: (
+    app: JupyterFrontEnd,
+    tracker: INotebookTracker,
+    restorer: ILayoutRestorer | null,
+    settingRegistry: ISettingRegistry | null,
+    translator: ITranslator | null,
+    palette: ICommandPalette | null
+  ): IPlumbline => {
+    translator = translator ?? nullTranslator;
+    const trans = translator.load('jupyterlab_plumbline');
+    const settings: ISettings = { ...DEFAULTS };
+    const sync = new ReplicaSync(loadSqlJs);
+
+    const panel = new RunsPanel({
+      sync,
+      translator,
+      maxRows: () => settings.maxRows,
+      revealCell: (notebook, cellId) => revealCell(app, notebook, cellId)
+    });
+    panel.title.icon = plumblineIcon;
+    app.shell.add(panel, 'left', { rank: 650 });
+    restorer?.add(panel, 'plumbline-sidebar');
+
+    let reportedError = '';
+    const refresh = async () => {
+      try {
+        await sync.refresh();
+        reportedError = '';
+      } catch (error) {
+        const message = (error as Error).message || String(error);
+        if (message !== reportedError) {
+          reportedError = message;
+          Notification.error(
+            trans.__('Plumbline could not read the lineage store: %1', message),
+            { autoClose: 8000 }
+          );
+        }
+        throw error;
+      }
+    };
+
+    const poll = new Poll({
+      factory: refresh,
+      frequency: {
+        interval: settings.refreshInterval * 1000,
+        backoff: true,
+        max: 60 * 1000
+      },
+      name: 'plumbline:replica',
+      standby: 'when-hidden'
+    });
+
+    void fetchConfig()
+      .then(config => {
+        if (config.problem) {
+          panel.problem = config.problem;
+          Notification.error(config.problem, { autoClose: false });
+        }
+      })
+      .catch(error => {
+        panel.problem = trans.__(
+          'The Plumbline server extension did not answer (%1). Is it enabled? Run: jupyter server extension list',
+          (error as Error).message
+        );
+      });
+
+    // Refresh as soon as a cell finished (its run row is written before the
+    // kernel replies), and shortly after one started, to show it running.
+    NotebookActions.executed.connect(() => void refresh().catch(() => undefined));
+    NotebookActions.executionScheduled.connect(() => {
+      window.setTimeout(() => void refresh().catch(() => undefined), 400);
+    });
+
+    const failedPaths = new Set<string>();
+    tracker.widgetAdded.connect((_, notebook: NotebookPanel) => {
+      watchNotebook(notebook, {
+        specs: app.serviceManager.kernelspecs,
+        enabled: () => settings.recordKernels,
+        onFailure: (path, message) => {
+          if (failedPaths.has(path)) {
+            return;
+          }
+          failedPaths.add(path);
+          Notification.warning(
+            trans.__(
+              'Plumbline is not recording %1: its kernel could not load plumbline (%2). Install plumbline in the kernel\'s environment.',
+              path,
+              message
+            ),
+            { autoClose: false }
+          );
+        }
+      });
+    });
+    tracker.currentChanged.connect((_, notebook) => {
+      panel.notebook = notebook;
+    });
+    panel.notebook = tracker.currentWidget;
+
+    app.commands.addCommand(CommandIDs.openRuns, {
+      label: trans.__('Show Plumbline Runs'),
+      caption: trans.__('Open the Plumbline sidebar with the runs of this notebook'),
+      icon: plumblineIcon,
+      execute: () => app.shell.activateById(panel.id)
+    });
+    app.commands.addCommand(CommandIDs.refresh, {
+      label: trans.__('Refresh Plumbline Runs'),
+      execute: () => refresh()
+    });
+    app.commands.addKeyBinding({
+      command: CommandIDs.openRuns,
+      keys: ['Accel Alt L'],
+      selector: 'body'
+    });
+    for (const command of [CommandIDs.openRuns, CommandIDs.refresh]) {
+      palette?.addItem({ command, category: 'Plumbline' });
+    }
+
+    if (settingRegistry) {
+      void settingRegistry.load(PLUGIN_ID).then(loaded => {
+        const apply = () => {
+          settings.recordKernels = loaded.get('recordKernels').composite as boolean;
+          settings.refreshInterval = loaded.get('refreshInterval').composite as number;
+          settings.maxRows = loaded.get('maxRows').composite as number;
+          poll.frequency = { ...poll.frequency, interval: settings.refreshInterval * 1000 };
+          panel.update();
+        };
+        apply();
+        loaded.changed.connect(apply);
+      });
+    }
+
+    return { sync };
+  }
+};
+
+function revealCell(app: JupyterFrontEnd, panel: NotebookPanel, cellId: string): void {
+  const notebook = panel.content;
+  const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
+  app.shell.activateById(panel.id);
+  if (index >= 0) {
+    notebook.activeCellIndex = index;
+    void notebook.scrollToItem(index);
+  }
+}
+
+export default plugin;

@@ -1,0 +1,120 @@
+/**
+ * Queries over the replica about runs. Every SQL statement about runs that
+ * the UI needs lives here, typed, and is tested in jest on real sql.js.
+ */
+import type { Database, SqlValue } from 'sql.js';
+
+export type RunStatus = 'running' | 'ok' | 'error' | 'interrupted';
+
+export interface IRunRow {
+  id: string;
+  notebookPath: string | null;
+  cellId: string | null;
+  componentName: string | null;
+  executionCount: number | null;
+  status: RunStatus;
+  startedAt: number;
+  endedAt: number | null;
+  durationMs: number | null;
+  errorName: string | null;
+  errorValue: string | null;
+  gitCommit: string | null;
+  gitDirty: boolean | null;
+  notes: string | null;
+  /** First line of the cell's code, to recognise the cell. */
+  codePreview: string;
+}
+
+const RUN_COLUMNS = `
+  r.id, r.notebook_path, r.cell_id, r.component_name, r.execution_count,
+  r.status, r.started_at, r.ended_at, r.duration_ms, r.error_name,
+  r.error_value, r.git_commit, r.git_dirty, r.notes,
+  substr(c.code, 1, 200) AS code_preview`;
+
+function toRun(row: SqlValue[]): IRunRow {
+  const code = String(row[14] ?? '');
+  const firstLine =
+    code.split('\n').find(line => line.trim().length > 0) ?? '';
+  return {
+    id: String(row[0]),
+    notebookPath: row[1] as string | null,
+    cellId: row[2] as string | null,
+    componentName: row[3] as string | null,
+    executionCount: row[4] as number | null,
+    status: row[5] as RunStatus,
+    startedAt: row[6] as number,
+    endedAt: row[7] as number | null,
+    durationMs: row[8] as number | null,
+    errorName: row[9] as string | null,
+    errorValue: row[10] as string | null,
+    gitCommit: row[11] as string | null,
+    gitDirty: row[12] === null ? null : row[12] === 1,
+    notes: row[13] as string | null,
+    codePreview: firstLine.trim()
+  };
+}
+
+function select(db: Database, sql: string, params: SqlValue[]): IRunRow[] {
+  const statement = db.prepare(sql);
+  try {
+    statement.bind(params);
+    const rows: IRunRow[] = [];
+    while (statement.step()) {
+      rows.push(toRun(statement.get()));
+    }
+    return rows;
+  } finally {
+    statement.free();
+  }
+}
+
+/** Runs of one notebook, newest first. */
+export function runsOfNotebook(
+  db: Database,
+  notebookPath: string,
+  limit = 200
+): IRunRow[] {
+  return select(
+    db,
+    `SELECT ${RUN_COLUMNS}
+       FROM runs r JOIN code_snapshots c ON c.hash = r.code_hash
+      WHERE r.notebook_path = ?
+      ORDER BY r.started_at DESC, r.rowid DESC
+      LIMIT ?`,
+    [notebookPath, limit]
+  );
+}
+
+/** How many runs one notebook has, and how many of them failed. */
+export function runCountsOfNotebook(
+  db: Database,
+  notebookPath: string
+): { total: number; errors: number; running: number } {
+  const statement = db.prepare(
+    `SELECT count(*),
+            coalesce(sum(status = 'error'), 0),
+            coalesce(sum(status = 'running'), 0)
+       FROM runs WHERE notebook_path = ?`
+  );
+  try {
+    statement.bind([notebookPath]);
+    statement.step();
+    const [total, errors, running] = statement.get() as number[];
+    return { total, errors, running };
+  } finally {
+    statement.free();
+  }
+}
+
+/** One run by id, or null. */
+export function runById(db: Database, id: string): IRunRow | null {
+  return (
+    select(
+      db,
+      `SELECT ${RUN_COLUMNS}
+         FROM runs r JOIN code_snapshots c ON c.hash = r.code_hash
+        WHERE r.id = ?`,
+      [id]
+    )[0] ?? null
+  );
+}

@@ -1,0 +1,106 @@
+/**
+ * The browser's read replica of the lineage store.
+ *
+ * It starts from a snapshot the server serialized (SQLite file bytes) and
+ * then applies row changes from the server's "changes since" feed. Python is
+ * the only writer of the real store; the replica never derives data, so the
+ * snapshot's triggers (which maintain `seq` on the server) are dropped.
+ */
+import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+
+/** One page of the server's change feed (GET /plumbline/changes). */
+export interface IChanges {
+  since: number;
+  seq: number;
+  more: boolean;
+  /** The server's store is behind this replica: it was replaced; reload. */
+  reset: boolean;
+  tables: {
+    [table: string]: { columns: string[]; rows: SqlValue[][] };
+  };
+}
+
+/** Tables the server replicates, in the order their changes are applied. */
+export const REPLICATED_TABLES = [
+  'code_snapshots',
+  'kernel_sessions',
+  'components',
+  'runs'
+] as const;
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export class Replica {
+  private constructor(
+    readonly db: Database,
+    private _seq: number
+  ) {}
+
+  /** Open a snapshot; `seq` is the store's change counter it was taken at. */
+  static fromSnapshot(sql: SqlJsStatic, bytes: Uint8Array, seq: number): Replica {
+    const db = new sql.Database(bytes);
+    const triggers = db.exec(
+      "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+    );
+    for (const [name] of triggers[0]?.values ?? []) {
+      db.run(`DROP TRIGGER "${String(name).replace(/"/g, '""')}"`);
+    }
+    return new Replica(db, seq);
+  }
+
+  /** The store's change counter this replica is up to date with. */
+  get seq(): number {
+    return this._seq;
+  }
+
+  /**
+   * Apply one page of changes. Pages must be applied in order; a page that
+   * does not start at this replica's cursor is refused.
+   *
+   * @returns the number of rows written.
+   */
+  apply(changes: IChanges): number {
+    if (changes.since !== this._seq) {
+      throw new Error(
+        `Change page starts at ${changes.since}, replica is at ${this._seq}`
+      );
+    }
+    let written = 0;
+    this.db.run('BEGIN');
+    try {
+      for (const table of REPLICATED_TABLES) {
+        const page = changes.tables[table];
+        if (!page || page.rows.length === 0) {
+          continue;
+        }
+        for (const column of page.columns) {
+          if (!IDENTIFIER.test(column)) {
+            throw new Error(`Unexpected column name in change feed: ${column}`);
+          }
+        }
+        const placeholders = page.columns.map(() => '?').join(', ');
+        const statement = this.db.prepare(
+          `INSERT OR REPLACE INTO ${table} (${page.columns.join(', ')}) VALUES (${placeholders})`
+        );
+        try {
+          for (const row of page.rows) {
+            statement.run(row);
+            written++;
+          }
+        } finally {
+          statement.free();
+        }
+      }
+      this.db.run('COMMIT');
+    } catch (error) {
+      this.db.run('ROLLBACK');
+      throw error;
+    }
+    this._seq = changes.seq;
+    return written;
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

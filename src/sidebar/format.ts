@@ -1,0 +1,40 @@
+/** Human formats for the sidebar (pure functions, tested in jest). */
+
+export function formatDuration(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) {
+    return '';
+  }
+  if (ms < 1) {
+    return '<1 ms';
+  }
+  if (ms < 1000) {
+    return `${Math.round(ms)} ms`;
+  }
+  const seconds = ms / 1000;
+  if (seconds < 60) {
+    return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+  }
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) {
+    return `${minutes} min ${Math.round(seconds % 60)} s`;
+  }
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** "12 s ago", "5 min ago", or a date for anything older than a day. */
+export function formatWhen(epochSeconds: number, nowMs = Date.now()): string {
+  const ageSeconds = Math.max(0, nowMs / 1000 - epochSeconds);
+  if (ageSeconds < 5) {
+    return 'just now';
+  }
+  if (ageSeconds < 60) {
+    return `${Math.floor(ageSeconds)} s ago`;
+  }
+  if (ageSeconds < 3600) {
+    return `${Math.floor(ageSeconds / 60)} min ago`;
+  }
+  if (ageSeconds < 86400) {
+    return `${Math.floor(ageSeconds / 3600)} h ago`;
+  }
+  return new Date(epochSeconds * 1000).toLocaleDateString();
+}

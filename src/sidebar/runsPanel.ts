@@ -1,0 +1,214 @@
+/**
+ * The "Plumbline" sidebar: the runs of the active notebook, newest first.
+ * Everything user-controlled is inserted as text (never as HTML).
+ */
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { ITranslator, TranslationBundle } from '@jupyterlab/translation';
+import { refreshIcon } from '@jupyterlab/ui-components';
+import { Message } from '@lumino/messaging';
+import { Widget } from '@lumino/widgets';
+
+import { IRunRow, runCountsOfNotebook, runsOfNotebook } from '../queries/runs';
+import { ReplicaSync } from '../replica/sync';
+import { formatDuration, formatWhen } from './format';
+
+export interface IRunsPanelOptions {
+  sync: ReplicaSync;
+  translator: ITranslator;
+  maxRows: () => number;
+  /** Scroll a notebook to the cell of a run. */
+  revealCell: (panel: NotebookPanel, cellId: string) => void;
+}
+
+export class RunsPanel extends Widget {
+  constructor(private readonly _options: IRunsPanelOptions) {
+    super();
+    this._trans = _options.translator.load('jupyterlab_plumbline');
+    this.id = 'plumbline-sidebar';
+    this.addClass('jp-Plumbline-sidebar');
+    this.title.caption = this._trans.__('Plumbline: runs of this notebook');
+
+    const header = document.createElement('div');
+    header.className = 'jp-Plumbline-header';
+    const heading = document.createElement('h2');
+    heading.className = 'jp-Plumbline-title';
+    heading.textContent = this._trans.__('Plumbline');
+    this._subtitle.className = 'jp-Plumbline-subtitle';
+    const refresh = document.createElement('button');
+    refresh.className = 'jp-Plumbline-refresh jp-mod-styled';
+    refresh.title = this._trans.__('Refresh runs');
+    refresh.setAttribute('aria-label', this._trans.__('Refresh runs'));
+    refreshIcon.element({ container: refresh });
+    refresh.addEventListener('click', () => void this._options.sync.refresh());
+    header.append(heading, refresh);
+
+    this._summary.className = 'jp-Plumbline-summary';
+    this._message.className = 'jp-Plumbline-message';
+    this._table.className = 'jp-Plumbline-runs';
+    this._table.setAttribute('role', 'table');
+    this.node.append(header, this._subtitle, this._summary, this._message, this._table);
+
+    _options.sync.changed.connect(() => this.update(), this);
+    this._clock = window.setInterval(() => this.isVisible && this.update(), 30000);
+  }
+
+  /** The notebook whose runs are shown. */
+  set notebook(panel: NotebookPanel | null) {
+    if (this._notebook === panel) {
+      return;
+    }
+    this._notebook?.context.pathChanged.disconnect(this._onPath, this);
+    this._notebook = panel;
+    panel?.context.pathChanged.connect(this._onPath, this);
+    this.update();
+  }
+
+  /** Why the store can't be read, shown instead of the runs. */
+  set problem(message: string | null) {
+    this._problem = message;
+    this.update();
+  }
+
+  dispose(): void {
+    window.clearInterval(this._clock);
+    super.dispose();
+  }
+
+  protected onAfterShow(msg: Message): void {
+    void this._options.sync.refresh();
+    this.update();
+  }
+
+  protected onUpdateRequest(msg: Message): void {
+    const trans = this._trans;
+    const replica = this._options.sync.replica;
+    const panel = this._notebook;
+    this._table.replaceChildren();
+    this._summary.textContent = '';
+    this._subtitle.textContent = panel ? panel.context.path : '';
+    this._subtitle.title = panel ? panel.context.path : '';
+
+    if (this._problem) {
+      this._showMessage(this._problem, true);
+      return;
+    }
+    if (!panel) {
+      this._showMessage(trans.__('Open a notebook to see its runs.'));
+      return;
+    }
+    if (!replica) {
+      this._showMessage(trans.__('Loading the lineage store…'));
+      return;
+    }
+    const path = panel.context.path;
+    const runs = runsOfNotebook(replica.db, path, this._options.maxRows());
+    if (runs.length === 0) {
+      this._showMessage(trans.__('No runs yet. Run a cell: each execution is recorded here.'));
+      return;
+    }
+    this._showMessage('');
+    const counts = runCountsOfNotebook(replica.db, path);
+    this._summary.textContent = trans._n('%1 run', '%1 runs', counts.total) +
+      (counts.errors ? ' · ' + trans._n('%1 error', '%1 errors', counts.errors) : '') +
+      (counts.total > runs.length ? ' · ' + trans.__('newest %1 shown', runs.length) : '');
+
+    this._table.append(this._headerRow());
+    for (const run of runs) {
+      this._table.append(this._runRow(run, panel));
+    }
+  }
+
+  private _onPath(): void {
+    this.update();
+  }
+
+  private _showMessage(text: string, isError = false): void {
+    this._message.textContent = text;
+    this._message.classList.toggle('jp-mod-error', isError);
+    this._message.hidden = text.length === 0;
+  }
+
+  private _headerRow(): HTMLElement {
+    const row = document.createElement('div');
+    row.className = 'jp-Plumbline-row jp-Plumbline-headerRow';
+    row.setAttribute('role', 'row');
+    const trans = this._trans;
+    for (const label of [trans.__('Cell'), trans.__('Component'), trans.__('Status'), trans.__('Duration'), trans.__('When')]) {
+      row.append(cell(label, 'columnheader'));
+    }
+    return row;
+  }
+
+  private _runRow(run: IRunRow, panel: NotebookPanel): HTMLElement {
+    const trans = this._trans;
+    const row = document.createElement('div');
+    row.className = `jp-Plumbline-row jp-Plumbline-run jp-mod-${run.status}`;
+    row.setAttribute('role', 'row');
+    row.dataset.runId = run.id;
+    row.dataset.status = run.status;
+
+    const count = run.executionCount === null ? ' ' : String(run.executionCount);
+    const code = cell(`[${count}] ${run.codePreview}`, 'cell', 'jp-Plumbline-code');
+    code.title = run.codePreview;
+    const component = cell(run.componentName ?? '', 'cell', 'jp-Plumbline-component');
+    const status = cell('', 'cell');
+    const badge = document.createElement('span');
+    badge.className = `jp-Plumbline-status jp-mod-${run.status}`;
+    badge.textContent = statusLabel(run.status, trans);
+    if (run.errorName) {
+      badge.title = `${run.errorName}: ${run.errorValue ?? ''}`;
+    }
+    status.append(badge);
+    const duration = cell(formatDuration(run.durationMs), 'cell', 'jp-Plumbline-duration');
+    const when = cell(formatWhen(run.startedAt), 'cell', 'jp-Plumbline-when');
+    when.title = new Date(run.startedAt * 1000).toLocaleString();
+    row.append(code, component, status, duration, when);
+
+    if (run.cellId) {
+      const cellId = run.cellId;
+      row.classList.add('jp-mod-clickable');
+      row.tabIndex = 0;
+      row.title = trans.__('Go to the cell');
+      const reveal = () => this._options.revealCell(panel, cellId);
+      row.addEventListener('click', reveal);
+      row.addEventListener('keydown', event => {
+        if (event.key === 'Enter') {
+          reveal();
+        }
+      });
+    }
+    return row;
+  }
+
+  private _trans: TranslationBundle;
+  private _notebook: NotebookPanel | null = null;
+  private _problem: string | null = null;
+  private _clock: number;
+  private _subtitle = document.createElement('div');
+  private _summary = document.createElement('div');
+  private _message = document.createElement('div');
+  private _table = document.createElement('div');
+}
+
+function cell(text: string, role: string, className = ''): HTMLElement {
+  const element = document.createElement('div');
+  element.className = `jp-Plumbline-cell ${className}`.trim();
+  element.setAttribute('role', role);
+  element.textContent = text;
+  return element;
+}
+
+function statusLabel(status: string, trans: TranslationBundle): string {
+  switch (status) {
+    case 'ok':
+      return trans.__('ok');
+    case 'error':
+      return trans.__('error');
+    case 'running':
+      return trans.__('running');
+    case 'interrupted':
+      return trans.__('interrupted');
+    default:
+      return status;
+  }
+}

@@ -1,0 +1,111 @@
+"""The server extension's REST API on a real Jupyter server."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+import warnings
+
+import pytest
+from tornado.httpclient import HTTPClientError
+
+from plumbline.store import KernelSession, RunStart
+
+ENDPOINTS = ["config", "snapshot", "changes?since=0", "runs/abc/notes"]
+
+
+def server_store(jp_serverapp):
+    return jp_serverapp.web_app.settings["plumbline"]["store"]
+
+
+async def test_config_reports_the_store(jp_fetch, tmp_path):
+    response = await jp_fetch("plumbline", "config")
+    body = json.loads(response.body)
+    assert body["db_path"] == str(tmp_path / "server-store" / "lineage.db")
+    assert body["problem"] is None and body["schema_version"] >= 1
+
+
+async def test_kernels_inherit_the_store_path(jp_fetch, tmp_path):
+    import os
+
+    await jp_fetch("plumbline", "config")
+    assert os.environ["PLUMBLINE_DB"] == str(tmp_path / "server-store" / "lineage.db")
+
+
+async def test_snapshot_then_changes(jp_fetch, jp_serverapp, tmp_path):
+    store = server_store(jp_serverapp)
+    store.register_session(KernelSession(id="s", hostname="h", pid=1, started_at=time.time()))
+    store.start_run(RunStart(id="r1", kernel_session="s", code="a = 1", started_at=time.time()))
+
+    response = await jp_fetch("plumbline", "snapshot")
+    assert response.headers["Content-Type"] == "application/vnd.sqlite3"
+    seq = int(response.headers["X-Plumbline-Seq"])
+    copy = tmp_path / "snap.db"
+    copy.write_bytes(response.body)
+    assert sqlite3.connect(copy).execute("SELECT id FROM runs").fetchall() == [("r1",)]
+
+    store.start_run(RunStart(id="r2", kernel_session="s", code="b = 2", started_at=time.time()))
+    page = json.loads((await jp_fetch("plumbline", "changes", params={"since": seq})).body)
+    runs = page["tables"]["runs"]
+    assert [row[runs["columns"].index("id")] for row in runs["rows"]] == ["r2"]
+    assert page["more"] is False and page["seq"] > seq
+
+
+async def test_changes_rejects_bad_arguments(jp_fetch):
+    for params in ({"since": "x"}, {"since": -1}, {"since": 0, "limit": 0}):
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("plumbline", "changes", params=params)
+        assert info.value.code == 400
+
+
+async def test_notes_write_and_validate(jp_fetch, jp_serverapp):
+    store = server_store(jp_serverapp)
+    store.register_session(KernelSession(id="s", hostname="h", pid=1, started_at=time.time()))
+    run_id = "0b8f4a2e-1c1d-4f0e-9a51-2f1a0f4f9d11"
+    store.start_run(RunStart(id=run_id, kernel_session="s", code="a = 1", started_at=time.time()))
+    await jp_fetch("plumbline", "runs", run_id, "notes", method="PUT", body=json.dumps({"text": "<b>hm</b>"}))
+    assert store.run(run_id)["notes"] == "<b>hm</b>"  # stored as text; the UI renders it as text
+    for body, code in (({"text": 3}, 400), ({"text": "x" * 10_001}, 400)):
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("plumbline", "runs", run_id, "notes", method="PUT", body=json.dumps(body))
+        assert info.value.code == code
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("plumbline", "runs", "0000", "notes", method="PUT", body=json.dumps({"text": "x"}))
+    assert info.value.code == 404
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+async def test_endpoints_refuse_unauthenticated_requests(endpoint, http_server_client, jp_base_url):
+    method = "PUT" if endpoint.endswith("notes") else "GET"
+    body = json.dumps({"text": "x"}) if method == "PUT" else None
+    response = await http_server_client.fetch(
+        f"{jp_base_url}plumbline/{endpoint}", method=method, body=body, raise_error=False
+    )
+    assert response.code == 403
+
+
+def test_every_handler_requires_authentication():
+    from jupyter_server.serverapp import ServerApp
+    from jupyter_server.utils import JupyterServerAuthWarning
+
+    app = ServerApp(
+        allow_unauthenticated_access=False,
+        jpserver_extensions={"plumbline": True},
+        reraise_server_extension_failures=True,
+    )
+    with warnings.catch_warnings(record=True) as records:
+        warnings.simplefilter("always")
+        app.initialize(argv=[], find_extensions=False, new_httpserver=False)
+    problems = [str(r.message) for r in records if issubclass(r.category, JupyterServerAuthWarning)]
+    assert problems == []
+    assert "plumbline" in app.web_app.settings  # the extension did register its routes
+
+
+async def test_unusable_store_answers_503_with_the_reason(jp_serverapp, jp_fetch):
+    jp_serverapp.web_app.settings["plumbline"].update(store=None, problem="The lineage store X is broken. Move it aside.")
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("plumbline", "snapshot")
+    assert info.value.code == 503
+    body = json.loads((await jp_fetch("plumbline", "config")).body)
+    assert "Move it aside" in body["problem"]

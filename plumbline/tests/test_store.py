@@ -1,0 +1,157 @@
+"""The store module on its own: migrations, errors, replication reads."""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+
+import pytest
+
+from plumbline.store import (
+    KernelSession,
+    RunEnd,
+    RunStart,
+    Store,
+    StoreCorruptError,
+    StoreVersionError,
+    resolve_store_path,
+)
+from plumbline.store.migrations import latest_version, migrations, split_statements
+
+
+def add_run(store, run_id, session="s1", code="x = 1", **kw):
+    store.start_run(RunStart(id=run_id, kernel_session=session, code=code, started_at=time.time(), **kw))
+
+
+@pytest.fixture
+def store(store_path):
+    s = Store(store_path)
+    s.register_session(KernelSession(id="s1", hostname="here", pid=1, started_at=time.time()))
+    yield s
+    s.close()
+
+
+def test_new_store_is_at_latest_version_in_wal_mode(store, store_path):
+    conn = sqlite3.connect(store_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version() >= 1
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"runs", "code_snapshots", "components", "kernel_sessions"} <= tables
+
+
+def test_reopening_does_not_reapply_migrations(store, store_path):
+    add_run(store, "r1")
+    again = Store(store_path)
+    assert again.runs()[0]["id"] == "r1"
+    again.close()
+
+
+def test_store_from_a_newer_plumbline_is_refused_untouched(store_path):
+    Store(store_path).close()
+    conn = sqlite3.connect(store_path)
+    conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
+    conn.close()
+    with pytest.raises(StoreVersionError, match="newer Plumbline.*pip install -U plumbline"):
+        Store(store_path)
+    conn = sqlite3.connect(store_path)
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version() + 1
+
+
+def test_corrupt_store_gets_an_actionable_error(tmp_path):
+    path = tmp_path / "lineage.db"
+    path.write_bytes(b"\x00garbage" * 512)
+    with pytest.raises(StoreCorruptError, match="Move the file aside"):
+        Store(path)
+    assert path.read_bytes() == b"\x00garbage" * 512
+
+
+def test_split_statements_keeps_trigger_bodies_whole():
+    statements = split_statements(
+        "-- c\nCREATE TABLE t (a);\nCREATE TRIGGER x AFTER INSERT ON t BEGIN\n  SELECT 1;\n  SELECT 2;\nEND;\n"
+    )
+    assert len(statements) == 2 and statements[1].endswith("END;")
+    assert [v for v, _ in migrations()] == list(range(1, latest_version() + 1))
+
+
+def test_seq_increases_on_every_insert_and_update(store):
+    add_run(store, "r1")
+    before = store.run("r1")["seq"]
+    store.finish_run(RunEnd(id="r1", ended_at=time.time(), status="ok"))
+    after = store.run("r1")["seq"]
+    assert after > before and store.current_seq() == after
+
+
+def test_changes_are_paged_by_window_and_complete(store):
+    for i in range(30):
+        add_run(store, f"r{i}", code=f"x = {i}")
+    seen, cursor, pages = {}, 0, 0
+    while True:
+        page = store.changes_since(cursor, limit=7)
+        pages += 1
+        assert page["since"] == cursor and page["seq"] - cursor <= 7
+        for table, block in page["tables"].items():
+            assert sum(1 for _ in block["rows"]) <= 7
+            for row in block["rows"]:
+                seen[(table, row[0])] = row
+        cursor = page["seq"]
+        if not page["more"]:
+            break
+    assert pages > 4
+    assert {k[1] for k in seen if k[0] == "runs"} == {f"r{i}" for i in range(30)}
+    assert store.changes_since(cursor)["tables"] == {}
+
+
+def test_changes_ahead_of_store_ask_for_reset(store):
+    assert store.changes_since(store.current_seq() + 100)["reset"] is True
+
+
+def test_snapshot_is_a_plain_sqlite_file_with_its_seq(store, tmp_path):
+    add_run(store, "r1")
+    data, seq = store.snapshot()
+    assert seq == store.current_seq()
+    assert data[:16] == b"SQLite format 3\x00" and data[18] == data[19] == 1
+    copy = tmp_path / "copy.db"
+    copy.write_bytes(data)
+    conn = sqlite3.connect(copy)
+    assert conn.execute("SELECT id FROM runs").fetchall() == [("r1",)]
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version()
+
+
+def test_notes_are_validated(store):
+    add_run(store, "r1")
+    store.set_note("r1", "looks off")
+    assert store.run("r1")["notes"] == "looks off"
+    with pytest.raises(KeyError):
+        store.set_note("nope", "x")
+    with pytest.raises(ValueError, match="at most"):
+        store.set_note("r1", "x" * 10_001)
+
+
+def test_orphans_of_dead_or_ended_sessions_are_interrupted_only(store):
+    store.register_session(KernelSession(id="alive", hostname="here", pid=2, started_at=time.time()))
+    store.register_session(KernelSession(id="elsewhere", hostname="other", pid=3, started_at=time.time()))
+    add_run(store, "dead-run", session="s1")
+    add_run(store, "live-run", session="alive")
+    add_run(store, "remote-run", session="elsewhere")
+    marked = store.mark_orphaned_runs("here", is_alive=lambda pid: pid == 2)
+    assert marked == 1
+    assert store.run("dead-run")["status"] == "interrupted"
+    assert store.run("live-run")["status"] == "running"
+    assert store.run("remote-run")["status"] == "running"  # another host: cannot tell, leave it
+
+
+def test_finished_status_is_validated():
+    with pytest.raises(ValueError):
+        RunEnd(id="r", ended_at=0, status="running")
+
+
+def test_store_location_rules(tmp_path, monkeypatch):
+    project = tmp_path / "project"
+    (project / ".plumbline").mkdir(parents=True)
+    (project / ".plumbline" / "lineage.db").write_bytes(b"")
+    (project / "a" / "b").mkdir(parents=True)
+    assert resolve_store_path(cwd=str(project / "a" / "b")) == project / ".plumbline" / "lineage.db"
+    assert resolve_store_path(cwd=str(tmp_path)) == tmp_path / ".plumbline" / "lineage.db"
+    monkeypatch.setenv("PLUMBLINE_DB", str(tmp_path / "env.db"))
+    assert resolve_store_path(cwd=str(project)) == tmp_path / "env.db"
+    assert resolve_store_path(str(tmp_path / "x.db")) == tmp_path / "x.db"

@@ -1,0 +1,40 @@
+/**
+ * Configuration for Playwright using default from @jupyterlab/galata
+ */
+const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
+
+module.exports = {
+  ...baseConfig,
+  // A real kernel on a 2-core machine: be generous, never rely on retries.
+  timeout: 180 * 1000,
+  expect: { timeout: 30 * 1000 },
+  retries: 0,
+  workers: 1,
+  reporter: [['list'], ['html', { open: 'never' }]],
+  use: {
+    ...baseConfig.use,
+    // Galata records videos by default, which needs Playwright's ffmpeg download.
+    video: 'off',
+    trace: 'retain-on-failure',
+    actionTimeout: 30 * 1000,
+    navigationTimeout: 60 * 1000,
+    launchOptions: {
+      // Debian's chromium: never download a browser (see README.md).
+      executablePath: '/usr/bin/chromium',
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run'
+      ]
+    }
+  },
+  webServer: {
+    command: 'jlpm start',
+    url: 'http://localhost:8888/lab',
+    timeout: 180 * 1000,
+    reuseExistingServer: !process.env.CI
+  }
+};

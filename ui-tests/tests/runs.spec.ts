@@ -1,0 +1,251 @@
+/**
+ * Acceptance tests of the Plumbline runs sidebar, in a real JupyterLab with a
+ * real Python kernel. The server (jupyter_server_test_config.py) starts with a
+ * fresh temporary root folder, so its lineage store is empty; each test works
+ * in its own notebook, and the sidebar only lists the active notebook's runs.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+import type { Locator } from '@playwright/test';
+
+const SIDEBAR_ID = 'plumbline-sidebar';
+
+/** The three cells of the acceptance scenario; the second one fails. */
+const CELLS = ['1 + 1', 'raise ValueError("boom")', 'print("three")'];
+
+/** The demo notebook of the README, uploaded for the screenshot. */
+const DEMO_NOTEBOOK = path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb');
+const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'screenshot.png');
+
+function runRows(page: IJupyterLabPageFixture): Locator {
+  return page.locator(`#${SIDEBAR_ID} .jp-Plumbline-run`);
+}
+
+/** The run rows whose code column shows `code`. */
+function rowsOf(page: IJupyterLabPageFixture, code: string): Locator {
+  return runRows(page).filter({
+    has: page.locator('.jp-Plumbline-code', { hasText: code })
+  });
+}
+
+/** Opens the Plumbline sidebar by clicking its tab in the left side bar. */
+async function openRunsSidebar(page: IJupyterLabPageFixture): Promise<void> {
+  await page.sidebar.openTab(SIDEBAR_ID);
+  await expect(page.locator(`#${SIDEBAR_ID}`)).toBeVisible();
+}
+
+/** A new notebook in the test folder holding `cells`; returns its server path. */
+async function createNotebook(
+  page: IJupyterLabPageFixture,
+  tmpPath: string,
+  cells: string[]
+): Promise<string> {
+  const name = await page.notebook.createNew();
+  expect(name).toBeTruthy();
+  await page.notebook.setCell(0, 'code', cells[0]);
+  for (const source of cells.slice(1)) {
+    await page.notebook.addCell('code', source);
+  }
+  return `${tmpPath}/${name}`;
+}
+
+/** Runs a cell in place (no new cell below) and waits for its reply. */
+async function runCell(page: IJupyterLabPageFixture, index: number): Promise<void> {
+  expect(await page.notebook.runCell(index, { inplace: true })).toBe(true);
+}
+
+/** activeCellIndex of the notebook at `notebookPath`. */
+async function activeCellIndex(
+  page: IJupyterLabPageFixture,
+  notebookPath: string
+): Promise<number> {
+  return page.evaluate(p => {
+    const app = (window as any).jupyterapp;
+    const panel = Array.from(app.shell.widgets('main') as Iterable<any>).find(
+      w => w.context?.path === p
+    );
+    return panel ? panel.content.activeCellIndex : -1;
+  }, notebookPath);
+}
+
+test.describe('Plumbline runs sidebar', () => {
+  test('lists every run, survives a reload and records a restarted kernel', async ({
+    page,
+    request,
+    tmpPath
+  }) => {
+    // The store is the fresh one under the test server's temporary root.
+    const config = await (await request.get('/plumbline/config')).json();
+    expect(config.problem).toBeNull();
+    expect(config.db_path).toMatch(/[\\/]\.plumbline[\\/]lineage\.db$/);
+
+    const notebookPath = await createNotebook(page, tmpPath, CELLS);
+    await openRunsSidebar(page);
+    await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-message`)).toContainText(
+      'No runs yet'
+    );
+    await expect(runRows(page)).toHaveCount(0);
+
+    // Run the cells one by one (run-all would stop at the error).
+    for (let i = 0; i < CELLS.length; i++) {
+      await runCell(page, i);
+    }
+
+    const rows = runRows(page);
+    await expect(rows).toHaveCount(3);
+    // Newest first: cell 3, cell 2, cell 1.
+    await expect(rows.locator('.jp-Plumbline-code')).toHaveText([
+      '[3] print("three")',
+      '[2] raise ValueError("boom")',
+      '[1] 1 + 1'
+    ]);
+    await expect(rows.nth(0)).toHaveAttribute('data-status', 'ok');
+    await expect(rows.nth(1)).toHaveAttribute('data-status', 'error');
+    await expect(rows.nth(2)).toHaveAttribute('data-status', 'ok');
+    await expect(rowsOf(page, CELLS[0])).toHaveAttribute('data-status', 'ok');
+    await expect(rowsOf(page, CELLS[1])).toHaveAttribute('data-status', 'error');
+    await expect(rowsOf(page, CELLS[2])).toHaveAttribute('data-status', 'ok');
+    await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-summary`)).toHaveText(
+      '3 runs · 1 error'
+    );
+
+    // Reload the page: the runs come from the store, not from the page.
+    expect(await page.notebook.save()).toBe(true);
+    await page.reload({ waitForIsReady: false });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    await page.evaluate(
+      p => (window as any).jupyterapp.commands.execute('docmanager:open', { path: p }),
+      notebookPath
+    );
+    await expect(page.locator('.jp-NotebookPanel .jp-Cell')).toHaveCount(CELLS.length);
+    await openRunsSidebar(page);
+    await expect(runRows(page)).toHaveCount(3);
+    await expect(rows.locator('.jp-Plumbline-code')).toHaveText([
+      '[3] print("three")',
+      '[2] raise ValueError("boom")',
+      '[1] 1 + 1'
+    ]);
+    await expect(rowsOf(page, CELLS[1])).toHaveAttribute('data-status', 'error');
+
+    // Restart the kernel (accepting the confirmation dialog), wait until the
+    // new kernel is idle, run the third cell again.
+    await page.evaluate(p => {
+      const w = window as any;
+      const panel = Array.from(w.jupyterapp.shell.widgets('main') as Iterable<any>).find(
+        x => x.context?.path === p
+      );
+      w.jupyterapp.shell.activateById(panel.id);
+      w.__plumblineRestarted = false;
+      panel.sessionContext.session.kernel.statusChanged.connect((_: unknown, status: string) => {
+        if (status === 'restarting') {
+          w.__plumblineRestarted = true;
+        }
+      });
+      void w.jupyterapp.commands.execute('notebook:restart-kernel');
+    }, notebookPath);
+    const dialog = page.locator('.jp-Dialog');
+    await dialog.getByRole('button', { name: 'Restart' }).click();
+    await expect(dialog).toHaveCount(0);
+    await page.waitForFunction(p => {
+      const w = window as any;
+      const panel = Array.from(w.jupyterapp.shell.widgets('main') as Iterable<any>).find(
+        x => x.context?.path === p
+      );
+      const kernel = panel?.sessionContext.session?.kernel;
+      return (
+        w.__plumblineRestarted === true &&
+        kernel?.status === 'idle' &&
+        kernel?.connectionStatus === 'connected'
+      );
+    }, notebookPath);
+
+    await runCell(page, 2);
+    await expect(rows).toHaveCount(4);
+    // The new kernel counts from 1 again.
+    await expect(rows.nth(0).locator('.jp-Plumbline-code')).toHaveText('[1] print("three")');
+    await expect(rows.nth(0)).toHaveAttribute('data-status', 'ok');
+    await expect(rows.locator('.jp-Plumbline-code')).toHaveText([
+      '[1] print("three")',
+      '[3] print("three")',
+      '[2] raise ValueError("boom")',
+      '[1] 1 + 1'
+    ]);
+  });
+
+  test('shows the error of a failed run and jumps to the cell of a run', async ({
+    page,
+    tmpPath
+  }) => {
+    const notebookPath = await createNotebook(page, tmpPath, CELLS);
+    for (let i = 0; i < CELLS.length; i++) {
+      await runCell(page, i);
+    }
+    await openRunsSidebar(page);
+    await expect(runRows(page)).toHaveCount(3);
+
+    const errorBadge = rowsOf(page, CELLS[1]).locator('.jp-Plumbline-status');
+    await expect(errorBadge).toHaveText('error');
+    await expect(errorBadge).toHaveAttribute('title', /ValueError: boom/);
+    await expect(rowsOf(page, CELLS[0]).locator('.jp-Plumbline-status')).not.toHaveAttribute(
+      'title',
+      /.+/
+    );
+
+    // The last cell run is the active one; a click on a row activates its cell.
+    expect(await activeCellIndex(page, notebookPath)).toBe(2);
+    await rowsOf(page, CELLS[0]).click();
+    await expect.poll(() => activeCellIndex(page, notebookPath)).toBe(0);
+    await expect(page.locator('.jp-NotebookPanel .jp-Cell').nth(0)).toHaveClass(/jp-mod-active/);
+    await rowsOf(page, CELLS[1]).click();
+    await expect.poll(() => activeCellIndex(page, notebookPath)).toBe(1);
+    await expect(page.locator('.jp-NotebookPanel .jp-Cell').nth(1)).toHaveClass(/jp-mod-active/);
+    await rowsOf(page, CELLS[2]).click();
+    await expect.poll(() => activeCellIndex(page, notebookPath)).toBe(2);
+  });
+});
+
+test.describe('README screenshot', () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test('the demo notebook with its runs', async ({ page, tmpPath }) => {
+    const demoPath = `${tmpPath}/demo.ipynb`;
+    const source = fs.readFileSync(DEMO_NOTEBOOK, 'utf-8');
+    expect(await page.contents.uploadContent(source, 'text', demoPath)).toBe(true);
+    expect(await page.notebook.openByPath(demoPath)).toBe(true);
+    await page.notebook.activate('demo.ipynb');
+
+    const codeCells = JSON.parse(source).cells.flatMap((cell: any, index: number) =>
+      cell.cell_type === 'code' ? [index] : []
+    );
+    for (const index of codeCells) {
+      await runCell(page, index);
+    }
+
+    await openRunsSidebar(page);
+    const rows = runRows(page);
+    await expect(rows).toHaveCount(codeCells.length);
+    // The last demo cell fails on purpose; the others succeed.
+    await expect(rows.nth(0)).toHaveAttribute('data-status', 'error');
+    for (let i = 1; i < codeCells.length; i++) {
+      await expect(rows.nth(i)).toHaveAttribute('data-status', 'ok');
+    }
+    await expect(rows.locator('.jp-Plumbline-component')).toHaveText([
+      '',
+      'features',
+      'load',
+      ''
+    ]);
+
+    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
+      await page.sidebar.setWidth(420);
+      await page.notebook.selectCells(0);
+      await page.evaluate(() => {
+        (window as any).jupyterapp.shell.currentWidget?.content?.scrollToItem?.(0);
+      });
+      fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
+      await page.screenshot({ path: SCREENSHOT });
+    }
+  });
+});

@@ -146,7 +146,8 @@ test.describe('Plumbline runs sidebar', () => {
       void w.jupyterapp.commands.execute('notebook:restart-kernel');
     }, notebookPath);
     const dialog = page.locator('.jp-Dialog');
-    await dialog.getByRole('button', { name: 'Restart' }).click();
+    await expect(dialog).toContainText('Restart');
+    await dialog.locator('.jp-mod-accept').click();
     await expect(dialog).toHaveCount(0);
     await page.waitForFunction(p => {
       const w = window as any;

@@ -92,6 +92,7 @@ class Variant:
     round_medians: list[float] = field(default_factory=list)
     executed_after_load: int = 0  # execute_requests sent after %load_ext
     recorder_warnings: list[str] = field(default_factory=list)
+    log: Optional[Path] = None
 
     @property
     def records(self) -> bool:
@@ -109,12 +110,24 @@ def kernel_env(db: Optional[Path]) -> dict[str, str]:
     return env
 
 
-def start(variant: Variant) -> None:
+def start(variant: Variant, log_dir: Path) -> None:
     from jupyter_client.manager import start_new_kernel
 
-    variant.km, variant.kc = start_new_kernel(
-        startup_timeout=120, kernel_name="python3", cwd=str(variant.cwd), env=kernel_env(variant.db)
-    )
+    # The kernel's own stdout/stderr (startup warnings, crashes) go to a log, shown on failure.
+    variant.log = log_dir / f"{variant.name}.log"
+    with open(variant.log, "wb") as log:
+        variant.km, variant.kc = start_new_kernel(
+            startup_timeout=120, kernel_name="python3", cwd=str(variant.cwd), env=kernel_env(variant.db),
+            stdout=log, stderr=subprocess.STDOUT,
+        )
+
+
+def log_tail(variant: Variant, lines: int = 20) -> str:
+    try:
+        text = variant.log.read_text("utf-8", "replace").splitlines()
+    except (AttributeError, OSError):
+        return ""
+    return "\n".join(text[-lines:])
 
 
 def stop(variant: Variant) -> None:
@@ -131,6 +144,7 @@ def stop(variant: Variant) -> None:
                 variant.km.shutdown_kernel(now=True)
             except Exception:
                 pass
+    variant.kc = variant.km = None
 
 
 def execute(variant: Variant, code: str, user_expressions: Optional[dict] = None) -> tuple[float, dict]:
@@ -447,9 +461,11 @@ def main(argv: Optional[list[str]] = None) -> int:
 
     status = 0
     inproc = None
+    logs = root / "logs"
+    logs.mkdir()
     try:
         for v in variants:
-            start(v)
+            start(v, logs)
             prepare(v)
             drain_iopub(v)
         print(f"  kernels ready in {time.monotonic() - began:.1f} s")
@@ -487,6 +503,16 @@ def main(argv: Optional[list[str]] = None) -> int:
             if v.records:
                 checks[v.name] = check_store(v, args.code, head if v.in_repo else None)
                 drain_iopub(v)
+    except Exception as exc:
+        print(f"\nerror: {exc}", file=sys.stderr)
+        for v in variants:
+            tail = log_tail(v)
+            if tail:
+                print(f"--- output of the {v.name} kernel ---\n{tail}", file=sys.stderr)
+        for v in variants:
+            stop(v)
+        shutil.rmtree(root, ignore_errors=True)
+        return 2
     finally:
         for v in variants:
             stop(v)

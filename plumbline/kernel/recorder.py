@@ -19,17 +19,8 @@ from pathlib import Path
 from typing import Any, Callable, Optional
 
 from ..store import KernelSession, RunEnd, RunStart, Store, StoreError
+from ..store.liveness import pid_alive
 from .gitinfo import GitProbe
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class CellRecorder:
@@ -63,7 +54,7 @@ class CellRecorder:
         self._current: Optional[str] = None
         self._write("register_session", self.session)
         try:
-            store.mark_orphaned_runs(self.session.hostname, _pid_alive, exclude_session=self.session.id)
+            store.mark_orphaned_runs(self.session.hostname, pid_alive, exclude_session=self.session.id)
         except StoreError as exc:
             self._report(exc)
 

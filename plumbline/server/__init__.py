@@ -6,6 +6,7 @@ import os
 import socket
 
 from ..store import Store, StoreError
+from ..store.liveness import pid_alive
 from ..store.location import ENV_VAR
 from .config import Plumbline
 from .routes import setup_routes
@@ -19,7 +20,7 @@ def _load_jupyter_server_extension(server_app) -> None:
     store, problem = None, None
     try:
         store = Store(db_path)
-        marked = store.mark_orphaned_runs(socket.gethostname(), _pid_alive)
+        marked = store.mark_orphaned_runs(socket.gethostname(), pid_alive)
         if marked:
             server_app.log.info("Plumbline: marked %d run(s) of dead kernels as interrupted", marked)
     except StoreError as exc:
@@ -28,12 +29,3 @@ def _load_jupyter_server_extension(server_app) -> None:
     setup_routes(server_app.web_app, store=store, db_path=db_path, problem=problem)
     server_app.log.info("Plumbline: lineage store at %s", db_path)
 
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

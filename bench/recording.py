@@ -14,9 +14,10 @@ What it does, all in one run (see bench/README.md for the conventions):
     - ``baseline-2``   a second identical kernel: the A/A difference is the
                        noise floor of this machine for this run,
     - ``plumbline``    ``%load_ext plumbline``, cwd outside any git repository,
-    - ``plumbline-git``  the same with a small temporary git repository as cwd
-                       (the common case: the recorder reads the commit and runs
-                       ``git status`` on a background thread);
+    - ``plumbline-git``  the same with a temporary git repository as cwd (the
+                       common case: the recorder reads the commit and runs
+                       ``git status`` on a background thread); 20 files, or
+                       ``--repo-files N`` for a project-sized repository;
   each plumbline kernel writes to its own temporary store (PLUMBLINE_DB);
 * times, on the client side with time.perf_counter, the round trip from
   sending an execute_request for a trivial cell (``x = 1``) to receiving its
@@ -28,7 +29,8 @@ What it does, all in one run (see bench/README.md for the conventions):
   met. Nothing about wall time is asserted: the exit status is 0 either way;
 * checks the stores: every timed and warm-up execution must be a run row with
   status 'ok' (the right git commit in the git repository). A recorder that
-  silently records nothing would look fast; the exit status is 1 then;
+  silently records nothing would look fast; the exit status is 1 then
+  (2: the benchmark itself could not run);
 * in-process, with an IPython InteractiveShell in this process: the cost of
   the pre_run_cell/post_run_cell hooks alone (run_cell with vs without them).
 
@@ -53,7 +55,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 TARGET_ADDED_MS = 3.0
 REPLY_TIMEOUT_S = 30.0
@@ -209,8 +211,8 @@ def probe_recorder(variant: Variant) -> Any:
     """What the kernel's recorder is, read with user_expressions (an extra cell would be recorded)."""
     before = variant.executed_after_load
     _, content = execute(variant, "", user_expressions={"probe": _PROBE})
-    # An empty cell is not sent to run_cell by ipykernel, so nothing is recorded:
-    # keep the expected count unchanged.
+    # IPython returns from run_cell before pre_run_cell for an empty cell, so
+    # nothing is recorded: keep the expected count unchanged.
     variant.executed_after_load = before
     result = content["user_expressions"]["probe"]
     if result.get("status") != "ok":
@@ -249,6 +251,7 @@ class StoreCheck:
     commit_matches: int
     dirty_known: int
     dirty_values: dict
+    statuses: dict
 
 
 def read_store(db: Path, code: str, head: Optional[str]) -> StoreCheck:
@@ -264,7 +267,8 @@ def read_store(db: Path, code: str, head: Optional[str]) -> StoreCheck:
         ).fetchone()[0]
         dirty_known = conn.execute("SELECT count(*) FROM runs WHERE git_dirty IS NOT NULL").fetchone()[0]
         dirty_values = dict(conn.execute("SELECT git_dirty, count(*) FROM runs GROUP BY git_dirty").fetchall())
-        return StoreCheck(runs, ok, code_runs, commit_matches, dirty_known, dirty_values)
+        statuses = dict(conn.execute("SELECT status, count(*) FROM runs GROUP BY status").fetchall())
+        return StoreCheck(runs, ok, code_runs, commit_matches, dirty_known, dirty_values, statuses)
     finally:
         conn.close()
 
@@ -286,15 +290,16 @@ def check_store(variant: Variant, code: str, head: Optional[str], settle_s: floa
 # -- setup --------------------------------------------------------------------------
 
 
-def make_git_repo(folder: Path) -> Optional[str]:
-    """A small committed repository; returns HEAD, or None when git is unavailable."""
+def make_git_repo(folder: Path, files: int = 20) -> Optional[str]:
+    """A committed repository of ``files`` small files; returns HEAD, or None when git is unavailable."""
     if shutil.which("git") is None:
         return None
     folder.mkdir(parents=True)
     (folder / "README.md").write_text("bench repository\n")
-    (folder / "src").mkdir()
-    for i in range(20):
-        (folder / "src" / f"module_{i}.py").write_text(f"VALUE = {i}\n")
+    for i in range(files):
+        package = folder / "src" / f"package_{i // 100}"
+        package.mkdir(parents=True, exist_ok=True)
+        (package / f"module_{i}.py").write_text(f"VALUE = {i}\n")
     git = ["git", "-c", "user.name=plumbline-bench", "-c", "user.email=bench@example.invalid",
            "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
     env = dict(os.environ, GIT_CONFIG_NOSYSTEM="1")
@@ -387,7 +392,8 @@ def in_process(code: str, n: int, batch: int, warmup: int, plain: Path, repo: Op
     for name, rec in arms.items():
         if rec is None:
             continue
-        recorded[name] = (len(rec.store.runs()), cells[name])
+        rows = rec.store.runs()
+        recorded[name] = (len(rows), sum(r["status"] == "ok" for r in rows), cells[name])
         rec.close()
         rec.store.close()
     return {"samples": samples, "recorded": recorded, "warnings": warnings, "profile": stats}
@@ -407,6 +413,8 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--settle", type=float, default=0.05,
                         help="pause after each batch, seconds (lets background git work end; default 0.05)")
     parser.add_argument("--no-git", action="store_true", help="skip the git repository variant")
+    parser.add_argument("--repo-files", type=int, default=20,
+                        help="files in the temporary git repository (default 20; a real project: thousands)")
     parser.add_argument("--no-inprocess", action="store_true", help="skip the in-process hook measurement")
     parser.add_argument("--profile", action="store_true", help="print a cProfile of the hooks (in-process, git repo)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder (stores, repository)")
@@ -437,7 +445,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     head = None
     repo = None
     if not args.no_git:
-        head = make_git_repo(root / "repo")
+        head = make_git_repo(root / "repo", args.repo_files)
         repo = root / "repo" if head else None
         if repo is None:
             print("note: git is not installed; the git repository variant is skipped")
@@ -448,7 +456,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         Variant("plumbline", "plumbline, no git", plain, stores / "plumbline.db"),
     ]
     if repo is not None:
-        variants.append(Variant("plumbline-git", "plumbline, in git repo", repo, stores / "plumbline-git.db",
+        variants.append(Variant("plumbline-git", f"plumbline, git repo ({args.repo_files} files)", repo, stores / "plumbline-git.db",
                                 in_repo=True))
     base = variants[0]
 
@@ -520,18 +528,18 @@ def main(argv: Optional[list[str]] = None) -> int:
     # -- report: round trip --------------------------------------------------------
     base_median = median(base.samples)
     print()
-    print(f"{'variant':<26}{'median ms':>11}{'p90 ms':>10}{'added median ms':>17}{'ratio':>8}")
+    print(f"{'variant':<34}{'median ms':>11}{'p90 ms':>10}{'added median ms':>17}{'ratio':>8}")
     for v in variants:
         med = median(v.samples)
         added = "" if v is base else f"{ms(med - base_median):+.3f}"
-        print(f"{v.label:<26}{ms(med):>11.3f}{ms(p90(v.samples)):>10.3f}{added:>17}{med / base_median:>8.2f}")
+        print(f"{v.label:<34}{ms(med):>11.3f}{ms(p90(v.samples)):>10.3f}{added:>17}{med / base_median:>8.2f}")
     print()
     noise = ms(median(variants[1].samples) - base_median)
     print(f"noise floor (A/A, two identical kernels): {noise:+.3f} ms")
     print(f"per-round added median (each round's batch median minus the baseline's, {rounds} rounds):")
     for v in variants[1:]:
         diffs = [ms(a - b) for a, b in zip(v.round_medians, base.round_medians)]
-        print(f"  {v.label:<24} min {min(diffs):+.3f}  median {median(diffs):+.3f}  max {max(diffs):+.3f} ms")
+        print(f"  {v.label:<32} min {min(diffs):+.3f}  median {median(diffs):+.3f}  max {max(diffs):+.3f} ms")
     print()
     for v in variants:
         if not v.records:
@@ -553,7 +561,7 @@ def main(argv: Optional[list[str]] = None) -> int:
         if c.runs != expected:
             problems.append(f"{c.runs} runs, expected {expected}")
         if c.ok != expected:
-            problems.append(f"{c.ok} with status 'ok', expected {expected}")
+            problems.append(f"{c.ok} with status 'ok', expected {expected} (statuses {c.statuses})")
         if c.code_runs != expected:
             problems.append(f"{c.code_runs} with the cell's code, expected {expected}")
         if c.commit_matches != c.runs:
@@ -584,9 +592,10 @@ def main(argv: Optional[list[str]] = None) -> int:
             med = median(values)
             added = "" if name == "no hooks" else f"  added {ms(med - ref):+.3f} ms  ratio {med / ref:.2f}"
             print(f"  {name:<16} median {ms(med):.3f} ms  p90 {ms(p90(values)):.3f} ms{added}")
-        for name, (rows, cells) in inproc["recorded"].items():
-            print(f"  {name}: {rows} runs recorded for {cells} cells -> {'OK' if rows == cells else 'FAILED'}")
-            if rows != cells:
+        for name, (rows, ok, cells) in inproc["recorded"].items():
+            good = rows == cells and ok == cells
+            print(f"  {name}: {rows} runs recorded for {cells} cells, {ok} ok -> {'OK' if good else 'FAILED'}")
+            if not good:
                 status = 1
         if inproc["warnings"]:
             distinct = sorted(set(inproc["warnings"]))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -58,7 +59,15 @@ def _common_dir(git_dir: Path) -> Path:
 
 
 class GitProbe:
-    """Commit (synchronous) and dirty state (asynchronous) of one working tree."""
+    """Commit (synchronous) and dirty state (asynchronous) of one working tree.
+
+    ``git status`` costs milliseconds to tens of milliseconds in a large
+    repository and competes with the kernel for the CPU, so it runs at most
+    once per ``min_interval`` seconds; every run requested meanwhile gets the
+    next result, i.e. the tree's state at most ``min_interval`` after it started.
+    """
+
+    min_interval = 2.0
 
     def __init__(self, start: Path):
         self.git_dir = find_git_dir(start.resolve())
@@ -88,12 +97,18 @@ class GitProbe:
             self._cond.notify()
 
     def _work(self) -> None:
+        last_started = float("-inf")
         while True:
             with self._cond:
                 while not self._pending:
                     self._cond.wait()
+            wait = last_started + self.min_interval - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)  # let requests gather: one status for all of them
+            with self._cond:
                 batch, self._pending = self._pending, []
                 callback = self._on_dirty
+            last_started = time.monotonic()
             dirty = self._status_dirty()
             if callback:
                 try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import threading
 import socket
 import sys
 import time
@@ -50,8 +51,11 @@ class CellRecorder:
         self.git = GitProbe(Path(os.getcwd()))
         self._warn = warn
         self._warned = False
+        # The git worker thread writes too: one lock orders all store writes.
+        self._write_lock = threading.RLock()
         self._backlog: deque[tuple[str, tuple]] = deque()
-        self._current: Optional[str] = None
+        # A stack, because a cell may call run_cell() itself (nested runs).
+        self._running: list[Optional[str]] = []
         self._write("register_session", self.session)
         try:
             store.mark_orphaned_runs(self.session.hostname, pid_alive, exclude_session=self.session.id)
@@ -61,6 +65,7 @@ class CellRecorder:
     # -- IPython events --------------------------------------------------------
 
     def pre_run_cell(self, info: Any) -> None:
+        pushed = False
         try:
             metadata = self._request_metadata()
             plumbline_meta = metadata.get("plumbline") if isinstance(metadata, dict) else None
@@ -76,15 +81,17 @@ class CellRecorder:
                 execution_count=getattr(self.shell, "execution_count", None),
                 git_commit=self.git.commit(),
             )
-            self._current = run.id
+            self._running.append(run.id)
+            pushed = True
             self._write("start_run", run)
             self.git.request_dirty(run.id, self._on_dirty)
         except Exception as exc:  # never break the user's cell
-            self._current = None
+            if not pushed:
+                self._running.append(None)  # keep post_run_cell paired with this cell
             self._report(exc)
 
     def post_run_cell(self, result: Any) -> None:
-        run_id, self._current = self._current, None
+        run_id = self._running.pop() if self._running else None
         if run_id is None:
             return
         try:
@@ -138,21 +145,23 @@ class CellRecorder:
         self._write("set_git_dirty", run_ids, dirty)
 
     def _write(self, method: str, *args: Any) -> None:
-        self._backlog.append((method, args))
-        self._flush()
+        with self._write_lock:
+            self._backlog.append((method, args))
+            self._flush()
 
     def _flush(self) -> None:
-        while self._backlog:
-            method, args = self._backlog[0]
-            try:
-                getattr(self.store, method)(*args)
-            except StoreError as exc:
-                self._report(exc)
-                return  # keep the backlog; retried at the next cell
-            self._backlog.popleft()
-        if self._warned:
-            self._warned = False
-            self._warn("Plumbline: the lineage store is writable again; the runs kept in memory are saved.")
+        with self._write_lock:
+            while self._backlog:
+                method, args = self._backlog[0]
+                try:
+                    getattr(self.store, method)(*args)
+                except StoreError as exc:
+                    self._report(exc)
+                    return  # keep the backlog; retried at the next cell
+                self._backlog.popleft()
+            if self._warned:
+                self._warned = False
+                self._warn("Plumbline: the lineage store is writable again; the runs kept in memory are saved.")
 
     def _report(self, exc: BaseException) -> None:
         if not self._warned:

@@ -226,3 +226,34 @@ def test_load_ext_by_hand_uses_session_notebook_path(tmp_path):
     ended = conn.execute("SELECT ended_at FROM kernel_sessions").fetchone()[0]
     conn.close()
     assert ended is not None  # a clean shutdown closes the session
+
+
+def test_hooks_and_git_thread_writing_together_lose_nothing(store_path, git_repo, monkeypatch):
+    """Cells recorded while the git worker writes dirtiness: no lost or doubled write."""
+    from IPython.core.interactiveshell import InteractiveShell
+
+    from plumbline.kernel.gitinfo import GitProbe
+    from plumbline.kernel.recorder import CellRecorder
+
+    repo, _ = git_repo
+    monkeypatch.chdir(repo)
+    monkeypatch.setattr(GitProbe, "min_interval", 0.0)  # as many concurrent writes as possible
+    warnings = []
+    shell = InteractiveShell.instance()
+    recorder = CellRecorder(shell, Store(store_path), notebook_path="n.ipynb", warn=warnings.append)
+    shell.events.register("pre_run_cell", recorder.pre_run_cell)
+    shell.events.register("post_run_cell", recorder.post_run_cell)
+    try:
+        for i in range(400):
+            shell.run_cell(f"_v = {i}", store_history=True)
+        # a nested, non-silent run_cell inside a cell is a run of its own
+        shell.run_cell("get_ipython().run_cell('_inner = 1')", store_history=True)
+        runs = wait_for(lambda: (lambda rs: rs if all(r["git_dirty"] is not None for r in rs) else None)(
+            all_runs(store_path)))
+    finally:
+        shell.events.unregister("pre_run_cell", recorder.pre_run_cell)
+        shell.events.unregister("post_run_cell", recorder.post_run_cell)
+        recorder.close()
+    assert warnings == []
+    assert len(runs) == 402
+    assert {r["status"] for r in runs} == {"ok"}

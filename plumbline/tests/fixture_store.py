@@ -24,9 +24,9 @@ def build(path: str) -> Store:
                                          python_version="3.11.7", plumbline_version="0.1.0"))
     cells = [
         ("run-1", "cell-1", "import pandas as pd\ndf = pd.read_csv('x.csv')", "load", "ok", None),
-        ("run-2", "cell-2", "df = df.dropna()", "clean", "ok", None),
+        ("run-2", "cell-2", "# drop empty rows\ndf = df.dropna()", "clean", "ok", None),
         ("run-3", "cell-3", "\n\nmodel.fit(df)", None, "error", ("NameError", "name 'model' is not defined")),
-        ("run-4", "cell-2", "df = df.dropna()", "clean", "ok", None),
+        ("run-4", "cell-2", "# only comments here", "clean", "ok", None),
     ]
     for i, (run_id, cell_id, code, component, status, error) in enumerate(cells):
         started = T0 + 10 * (i + 1)

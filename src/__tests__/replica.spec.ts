@@ -92,6 +92,8 @@ describe('run queries', () => {
     expect(failed.durationMs).toBeCloseTo(750);
     expect(runs[0].componentName).toBe('clean');
     expect(runs[3].codePreview).toBe('import pandas as pd');
+    expect(runs[2].codePreview).toBe('df = df.dropna()'); // not its comment
+    expect(runs[0].codePreview).toBe('# only comments here');
     expect(runs[0].gitCommit).toBe('0123abcd');
     expect(runs[0].gitDirty).toBeNull();
   });

@@ -21,7 +21,7 @@ export interface IRunRow {
   gitCommit: string | null;
   gitDirty: boolean | null;
   notes: string | null;
-  /** First line of the cell's code, to recognise the cell. */
+  /** First code line of the cell (else its first comment), to recognise it. */
   codePreview: string;
 }
 
@@ -32,9 +32,12 @@ const RUN_COLUMNS = `
   substr(c.code, 1, 200) AS code_preview`;
 
 function toRun(row: SqlValue[]): IRunRow {
-  const code = String(row[14] ?? '');
-  const firstLine =
-    code.split('\n').find(line => line.trim().length > 0) ?? '';
+  const lines = String(row[14] ?? '')
+    .split('\n')
+    .map(line => line.trim())
+    .filter(line => line.length > 0);
+  // The first statement recognises a cell better than a leading comment.
+  const firstLine = lines.find(line => !line.startsWith('#')) ?? lines[0] ?? '';
   return {
     id: String(row[0]),
     notebookPath: row[1] as string | null,
@@ -50,7 +53,7 @@ function toRun(row: SqlValue[]): IRunRow {
     gitCommit: row[11] as string | null,
     gitDirty: row[12] === null ? null : row[12] === 1,
     notes: row[13] as string | null,
-    codePreview: firstLine.trim()
+    codePreview: firstLine
   };
 }
 

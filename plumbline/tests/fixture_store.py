@@ -1,9 +1,11 @@
-"""Builds the deterministic store behind schema/fixtures/changes-v1.json.
+"""Builds the deterministic store behind plumbline/tests/fixtures/changes-v1.json.
 
 Both languages test the change-feed format against that one file: pytest
 checks the Python store still produces it, jest applies it to a replica.
 Regenerate after a deliberate format change with:
-    python -m plumbline.tests.fixture_store > schema/fixtures/changes-v1.json
+    python -m plumbline.tests.fixture_store > plumbline/tests/fixtures/changes-v1.json
+
+(Not under schema/: JupyterLab reads every .json there as a settings schema.)
 """
 
 from __future__ import annotations

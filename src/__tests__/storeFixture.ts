@@ -31,6 +31,6 @@ export function emptyStoreBytes(sql: SqlJsStatic): Uint8Array {
 /** The change page the Python store produces (tested on both sides). */
 export function fixtureChanges(): IChanges {
   return JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'schema', 'fixtures', 'changes-v1.json'), 'utf-8')
+    fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', 'changes-v1.json'), 'utf-8')
   );
 }

@@ -45,7 +45,8 @@ export class RunsPanel extends Widget {
     this._summary.className = 'jp-Plumbline-summary';
     this._message.className = 'jp-Plumbline-message';
     this._table.className = 'jp-Plumbline-runs';
-    this._table.setAttribute('role', 'table');
+    this._table.setAttribute('role', 'list');
+    this._table.setAttribute('aria-label', this._trans.__('Runs'));
     this.node.append(header, this._subtitle, this._summary, this._message, this._table);
 
     _options.sync.changed.connect(() => this.update(), this);
@@ -112,7 +113,6 @@ export class RunsPanel extends Widget {
       (counts.errors ? ' · ' + trans._n('%1 error', '%1 errors', counts.errors) : '') +
       (counts.total > runs.length ? ' · ' + trans.__('newest %1 shown', runs.length) : '');
 
-    this._table.append(this._headerRow());
     for (const run of runs) {
       this._table.append(this._runRow(run, panel));
     }
@@ -128,41 +128,40 @@ export class RunsPanel extends Widget {
     this._message.hidden = text.length === 0;
   }
 
-  private _headerRow(): HTMLElement {
-    const row = document.createElement('div');
-    row.className = 'jp-Plumbline-row jp-Plumbline-headerRow';
-    row.setAttribute('role', 'row');
-    const trans = this._trans;
-    for (const label of [trans.__('Cell'), trans.__('Component'), trans.__('Status'), trans.__('Duration'), trans.__('When')]) {
-      row.append(cell(label, 'columnheader'));
-    }
-    return row;
-  }
-
+  /**
+   * Two lines per run, so that the default 250px sidebar shows everything:
+   * the cell and its status, then component, duration and time.
+   */
   private _runRow(run: IRunRow, panel: NotebookPanel): HTMLElement {
     const trans = this._trans;
     const row = document.createElement('div');
-    row.className = `jp-Plumbline-row jp-Plumbline-run jp-mod-${run.status}`;
-    row.setAttribute('role', 'row');
+    row.className = `jp-Plumbline-run jp-mod-${run.status}`;
+    row.setAttribute('role', 'listitem');
     row.dataset.runId = run.id;
     row.dataset.status = run.status;
 
     const count = run.executionCount === null ? ' ' : String(run.executionCount);
-    const code = cell(`[${count}] ${run.codePreview}`, 'cell', 'jp-Plumbline-code');
+    const code = span(`[${count}] ${run.codePreview}`, 'jp-Plumbline-code');
     code.title = run.codePreview;
-    const component = cell(run.componentName ?? '', 'cell', 'jp-Plumbline-component');
-    const status = cell('', 'cell');
-    const badge = document.createElement('span');
-    badge.className = `jp-Plumbline-status jp-mod-${run.status}`;
-    badge.textContent = statusLabel(run.status, trans);
+    const badge = span(statusLabel(run.status, trans), `jp-Plumbline-status jp-mod-${run.status}`);
     if (run.errorName) {
       badge.title = `${run.errorName}: ${run.errorValue ?? ''}`;
     }
-    status.append(badge);
-    const duration = cell(formatDuration(run.durationMs), 'cell', 'jp-Plumbline-duration');
-    const when = cell(formatWhen(run.startedAt), 'cell', 'jp-Plumbline-when');
+    const main = document.createElement('div');
+    main.className = 'jp-Plumbline-runMain';
+    main.append(code, badge);
+
+    const component = span(run.componentName ?? '', 'jp-Plumbline-component');
+    if (run.componentName) {
+      component.title = trans.__('Component %1', run.componentName);
+    }
+    const duration = span(formatDuration(run.durationMs), 'jp-Plumbline-duration');
+    const when = span(formatWhen(run.startedAt), 'jp-Plumbline-when');
     when.title = new Date(run.startedAt * 1000).toLocaleString();
-    row.append(code, component, status, duration, when);
+    const meta = document.createElement('div');
+    meta.className = 'jp-Plumbline-runMeta';
+    meta.append(component, duration, when);
+    row.append(main, meta);
 
     if (run.cellId) {
       const cellId = run.cellId;
@@ -190,10 +189,9 @@ export class RunsPanel extends Widget {
   private _table = document.createElement('div');
 }
 
-function cell(text: string, role: string, className = ''): HTMLElement {
-  const element = document.createElement('div');
-  element.className = `jp-Plumbline-cell ${className}`.trim();
-  element.setAttribute('role', role);
+function span(text: string, className: string): HTMLElement {
+  const element = document.createElement('span');
+  element.className = className;
   element.textContent = text;
   return element;
 }

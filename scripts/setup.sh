@@ -22,7 +22,7 @@ jlpm install --immutable
 
 echo "== building the extension"
 jlpm build
-python3 -m pip install -q --disable-pip-version-check --no-build-isolation -e ".[test]"
+python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 jupyter labextension develop . --overwrite >/dev/null
 
 if [ "${PLUMBLINE_SETUP_BROWSER:-0}" = 1 ]; then

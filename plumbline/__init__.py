@@ -6,6 +6,16 @@ except ImportError:  # running from a source tree that was never built
     __version__ = "dev"
 
 
+def __getattr__(name):
+    # The checks API (plumbline.check, plumbline.ComponentTests) loads on first
+    # use, so the server and the recorder do not pay for it at import.
+    if name in ("check", "ComponentTests"):
+        from . import checks
+
+        return getattr(checks, name)
+    raise AttributeError(f"module 'plumbline' has no attribute {name!r}")
+
+
 def _jupyter_labextension_paths():
     return [{"src": "labextension", "dest": "jupyterlab-plumbline"}]
 

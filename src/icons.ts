@@ -11,3 +11,15 @@ export const plumblineIcon = new LabIcon({
   </g>
 </svg>`
 });
+
+/** A component: a box on a line. */
+export const componentIcon = new LabIcon({
+  name: 'jupyterlab-plumbline:component',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <rect x="11" y="1" width="2" height="5"/>
+    <rect x="11" y="18" width="2" height="5"/>
+    <path d="M5 6h14v12H5zM7 8v8h10V8z"/>
+  </g>
+</svg>`
+});

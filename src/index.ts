@@ -19,9 +19,9 @@ import { watchNotebook } from './kernel/autoload';
 import { loadSqlJs } from './replica/sqljs';
 import { ReplicaSync } from './replica/sync';
 import { RunsPanel } from './sidebar/runsPanel';
-import { CommandIDs, IPlumbline } from './tokens';
+import { componentsPlugin } from './components/plugin';
+import { CommandIDs, IPlumbline, PLUGIN_ID } from './tokens';
 
-const PLUGIN_ID = 'jupyterlab-plumbline:plugin';
 
 interface ISettings {
   recordKernels: boolean;
@@ -152,11 +152,6 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
       label: trans.__('Refresh Plumbline Runs'),
       execute: () => refresh()
     });
-    app.commands.addKeyBinding({
-      command: CommandIDs.openRuns,
-      keys: ['Accel Alt L'],
-      selector: 'body'
-    });
     for (const command of [CommandIDs.openRuns, CommandIDs.refresh]) {
       palette?.addItem({ command, category: 'Plumbline' });
     }
@@ -189,4 +184,4 @@ function revealCell(app: JupyterFrontEnd, panel: NotebookPanel, cellId: string):
   }
 }
 
-export default plugin;
+export default [plugin, componentsPlugin];

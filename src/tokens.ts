@@ -6,7 +6,13 @@ import type { ReplicaSync } from './replica/sync';
 export namespace CommandIDs {
   export const openRuns = 'plumbline:open-runs';
   export const refresh = 'plumbline:refresh';
+  export const tagComponent = 'plumbline:tag-component';
+  export const mergeComponents = 'plumbline:merge-components';
+  export const untagComponent = 'plumbline:untag-component';
 }
+
+/** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */
+export const PLUGIN_ID = 'jupyterlab-plumbline:plugin';
 
 /** Other plugins (lineage, components, pipelines) read the store through this. */
 export interface IPlumbline {

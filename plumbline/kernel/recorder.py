@@ -21,6 +21,8 @@ from typing import Any, Callable, Optional
 
 from ..store import KernelSession, RunEnd, RunStart, Store, StoreError
 from ..store.liveness import pid_alive
+from .checking import CheckRunner
+from .components import ComponentCell, parse_component
 from .gitinfo import GitProbe
 
 
@@ -55,7 +57,8 @@ class CellRecorder:
         self._write_lock = threading.RLock()
         self._backlog: deque[tuple[str, tuple]] = deque()
         # A stack, because a cell may call run_cell() itself (nested runs).
-        self._running: list[Optional[str]] = []
+        self._running: list[Optional[tuple[str, Optional[ComponentCell]]]] = []
+        self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
         self._write("register_session", self.session)
         try:
             store.mark_orphaned_runs(self.session.hostname, pid_alive, exclude_session=self.session.id)
@@ -68,8 +71,7 @@ class CellRecorder:
         pushed = False
         try:
             metadata = self._request_metadata()
-            plumbline_meta = metadata.get("plumbline") if isinstance(metadata, dict) else None
-            component = plumbline_meta.get("component") if isinstance(plumbline_meta, dict) else None
+            component = parse_component(metadata)
             run = RunStart(
                 id=str(uuid.uuid4()),
                 kernel_session=self.session.id,
@@ -77,23 +79,28 @@ class CellRecorder:
                 started_at=time.time(),
                 notebook_path=self.notebook_path,
                 cell_id=getattr(info, "cell_id", None) or metadata.get("cellId"),
-                component_name=component if isinstance(component, str) and component else None,
+                component_name=component.name if component else None,
                 execution_count=getattr(self.shell, "execution_count", None),
                 git_commit=self.git.commit(),
+                component=component.info if component else None,
             )
-            self._running.append(run.id)
+            self._running.append((run.id, component))
             pushed = True
             self._write("start_run", run)
             self.git.request_dirty(run.id, self._on_dirty)
+            if component is not None and component.runs_before_checks:
+                self._write("record_checks", run.id, self.checks.run(component, "before"))
         except Exception as exc:  # never break the user's cell
             if not pushed:
                 self._running.append(None)  # keep post_run_cell paired with this cell
             self._report(exc)
 
     def post_run_cell(self, result: Any) -> None:
-        run_id = self._running.pop() if self._running else None
-        if run_id is None:
+        self.checks.take_block()  # a cell that never compiled must not leave a block armed
+        current = self._running.pop() if self._running else None
+        if current is None:
             return
+        run_id, component = current
         try:
             status, error = "ok", None
             if result is None:
@@ -115,10 +122,13 @@ class CellRecorder:
                     error_value=_safe_str(error) if error is not None else None,
                 ),
             )
+            if status == "ok" and component is not None and component.runs_after_checks:
+                self._write("record_checks", run_id, self.checks.run(component, "after"))
         except Exception as exc:
             self._report(exc)
 
     def close(self) -> None:
+        self.checks.close()
         try:
             self._flush()
             self.store.end_session(self.session.id)
@@ -140,6 +150,10 @@ class CellRecorder:
             return {}
         metadata = (parent or {}).get("metadata") or {}
         return metadata if isinstance(metadata, dict) else {}
+
+    def _previous_check_details(self, component: str, spec_id: str) -> Optional[dict]:
+        self._flush()  # results of the previous run may still wait in the backlog
+        return self.store.previous_check_details(self.notebook_path or "", component, spec_id)
 
     def _on_dirty(self, run_ids: list[str], dirty: Optional[bool]) -> None:
         self._write("set_git_dirty", run_ids, dirty)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from jupyter_server.utils import url_path_join
 
 from .handlers.changes import ChangesHandler
+from .handlers.checks import ChecksCatalogHandler
 from .handlers.config import ConfigHandler
 from .handlers.notes import RunNotesHandler
 from .handlers.snapshot import SnapshotHandler
@@ -19,6 +20,7 @@ def setup_routes(web_app, *, store, db_path: str, problem: str | None) -> None:
         ("config", ConfigHandler),
         ("snapshot", SnapshotHandler),
         ("changes", ChangesHandler),
+        ("checks/catalog", ChecksCatalogHandler),
         (r"runs/(?P<run_id>[0-9a-fA-F-]{1,64})/notes", RunNotesHandler),
     ]
     web_app.add_handlers(

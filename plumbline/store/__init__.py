@@ -2,10 +2,12 @@
 
 from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreVersionError
 from .location import default_store_path, resolve_store_path
-from .models import KernelSession, RunEnd, RunStart
+from .models import CheckRecord, ComponentInfo, KernelSession, RunEnd, RunStart
 from .store import REPLICATED_TABLES, Store, code_hash
 
 __all__ = [
+    "CheckRecord",
+    "ComponentInfo",
     "REPLICATED_TABLES",
     "KernelSession",
     "RunEnd",

@@ -20,6 +20,28 @@ class KernelSession:
 
 
 @dataclass(frozen=True)
+class ComponentInfo:
+    """What the notebook metadata says of a component (the definition)."""
+
+    owner: Optional[str] = None
+    description: Optional[str] = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckRecord:
+    spec_id: str
+    name: str
+    phase: str
+    status: str
+    on_fail: str
+    message: str
+    details: dict
+    duration_ms: float
+    created_at: float
+
+
+@dataclass(frozen=True)
 class RunStart:
     id: str
     kernel_session: str
@@ -30,6 +52,7 @@ class RunStart:
     component_name: Optional[str] = None
     execution_count: Optional[int] = None
     git_commit: Optional[str] = None
+    component: Optional[ComponentInfo] = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ concurrent writers queue on the busy timeout instead of failing with
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import threading
@@ -20,10 +21,10 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import StoreCorruptError, StoreError, StoreLockedError
 from .migrations import migrate
-from .models import KernelSession, RunEnd, RunStart
+from .models import CheckRecord, ComponentInfo, KernelSession, RunEnd, RunStart
 
 # Tables the browser replicates, in the order changes must be applied.
-REPLICATED_TABLES = ("code_snapshots", "kernel_sessions", "components", "runs")
+REPLICATED_TABLES = ("code_snapshots", "kernel_sessions", "components", "runs", "check_results")
 
 MAX_NOTE_CHARS = 10_000
 MAX_ERROR_VALUE_CHARS = 4_000
@@ -173,7 +174,9 @@ class Store:
             )
             component_id = None
             if run.component_name:
-                component_id = _ensure_component(conn, run.notebook_path or "", run.component_name, run.started_at)
+                component_id = _ensure_component(
+                    conn, run.notebook_path or "", run.component_name, run.started_at, run.component
+                )
             conn.execute(
                 "INSERT INTO runs (id, notebook_path, cell_id, component_id, component_name, code_hash, "
                 "execution_count, kernel_session, started_at, git_commit) "
@@ -208,6 +211,47 @@ class Store:
                     end.id,
                 ),
             )
+
+    def record_checks(self, run_id: str, records: Iterable[CheckRecord]) -> None:
+        rows = list(records)
+        if not rows:
+            return
+        with self._write() as conn:
+            component_id = conn.execute("SELECT component_id FROM runs WHERE id = ?", (run_id,)).fetchone()
+            conn.executemany(
+                "INSERT INTO check_results (run_id, component_id, spec_id, name, phase, status, on_fail, "
+                "message, details, duration_ms, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (
+                        run_id,
+                        component_id[0] if component_id else None,
+                        r.spec_id,
+                        r.name,
+                        r.phase,
+                        r.status,
+                        r.on_fail,
+                        _clip(r.message, MAX_ERROR_VALUE_CHARS),
+                        json.dumps(r.details, default=str),
+                        r.duration_ms,
+                        r.created_at,
+                    )
+                    for r in rows
+                ],
+            )
+
+    def previous_check_details(self, notebook_path: str, component: str, spec_id: str) -> Optional[dict]:
+        """Details of the latest result of one check of one component (for run-to-run checks)."""
+        rows = self._read(
+            "SELECT r.details FROM check_results r JOIN components c ON c.id = r.component_id "
+            "WHERE c.notebook_path = ? AND c.name = ? AND r.spec_id = ? AND r.status != 'error' "
+            "ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
+            (notebook_path, component, spec_id),
+        )
+        return json.loads(rows[0]["details"]) if rows else None
+
+    def check_results(self, run_id: str) -> list[dict]:
+        rows = self._read("SELECT * FROM check_results WHERE run_id = ? ORDER BY id", (run_id,))
+        return [dict(r) for r in rows]
 
     def set_git_dirty(self, run_ids: Iterable[str], dirty: Optional[bool]) -> None:
         ids = list(run_ids)
@@ -297,11 +341,23 @@ class Store:
         return {"since": since, "seq": upto, "more": upto < current, "reset": False, "tables": tables}
 
 
-def _ensure_component(conn: sqlite3.Connection, notebook_path: str, name: str, now: float) -> int:
+def _ensure_component(
+    conn: sqlite3.Connection, notebook_path: str, name: str, now: float, info: Optional[ComponentInfo]
+) -> int:
     conn.execute(
         "INSERT OR IGNORE INTO components (notebook_path, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
         (notebook_path, name, now, now),
     )
+    if info is not None:
+        # The notebook metadata is the definition; the row follows it, and only
+        # changes (and so replicates) when the definition did.
+        conn.execute(
+            "UPDATE components SET owner = ?, description = ?, tags = ?, updated_at = ? "
+            "WHERE notebook_path = ? AND name = ? "
+            "AND (owner IS NOT ? OR description IS NOT ? OR tags IS NOT ?)",
+            (info.owner, info.description, json.dumps(list(info.tags)), now, notebook_path, name,
+             info.owner, info.description, json.dumps(list(info.tags))),
+        )
     return conn.execute(
         "SELECT id FROM components WHERE notebook_path = ? AND name = ?", (notebook_path, name)
     ).fetchone()[0]

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from plumbline.store import KernelSession, RunEnd, RunStart, Store
+from plumbline.store import CheckRecord, KernelSession, RunEnd, RunStart, Store
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -38,6 +38,12 @@ def build(path: str) -> Store:
         store.finish_run(RunEnd(id=run_id, ended_at=started + 0.25 * (i + 1), status=status,
                                 execution_count=i + 1, error_name=error and error[0],
                                 error_value=error and error[1]))
+    store.record_checks("run-2", [CheckRecord("nulls-1", "nulls(df)", "before", "pass", "warn", "ok", {}, 1.5, T0 + 20)])
+    store.record_checks("run-4", [
+        CheckRecord("nulls-1", "nulls(df)", "before", "fail", "warn", "nulls(df): column 'delay' is 25.0% null",
+                    {"fractions": {"delay": 0.25}}, 2.0, T0 + 40),
+        CheckRecord("rows-1", "row_count(df)", "after", "pass", "warn", "ok", {"rows": 3}, 0.5, T0 + 40),
+    ])
     store.start_run(RunStart(id="run-5", kernel_session="session-a", code="train()", started_at=T0 + 60,
                              notebook_path="other.ipynb", cell_id="cell-9", execution_count=5))
     return store

@@ -12,7 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from plumbline.store import KernelSession, RunStart
 
-ENDPOINTS = ["config", "snapshot", "changes?since=0", "runs/abc/notes"]
+ENDPOINTS = ["config", "snapshot", "changes?since=0", "runs/abc/notes", "checks/catalog"]
 
 
 def server_store(jp_serverapp):
@@ -109,3 +109,12 @@ async def test_unusable_store_answers_503_with_the_reason(jp_serverapp, jp_fetch
     assert info.value.code == 503
     body = json.loads((await jp_fetch("plumbline", "config")).body)
     assert "Move it aside" in body["problem"]
+
+
+async def test_check_catalog_describes_the_builtins(jp_fetch):
+    checks = json.loads((await jp_fetch("plumbline", "checks", "catalog")).body)["checks"]
+    names = {c["name"] for c in checks}
+    assert {"schema", "nulls", "ranges", "categories", "outliers", "duplicates", "row_count", "freshness",
+            "time_leakage", "class_balance", "metric_gap", "feature_importance"} <= names
+    nulls = next(c for c in checks if c["name"] == "nulls")
+    assert nulls["params"]["properties"]["max_fraction"]["default"] == 0.0

@@ -13,6 +13,20 @@ export interface IServerConfig {
   schema_version: number;
   /** Why the store could not be opened, if it could not. */
   problem: string | null;
+  /** git's user.name in the server root: default owner of new components. */
+  git_user_name: string | null;
+}
+
+/** One built-in check, as the server describes it for the component dialog. */
+export interface ICheckInfo {
+  name: string;
+  title: string;
+  description: string;
+  args: string[];
+  params: {
+    type?: string;
+    properties?: { [name: string]: { default?: unknown; description?: string; type?: unknown } };
+  };
 }
 
 export class PlumblineAPIError extends Error {}
@@ -67,4 +81,8 @@ export async function saveRunNote(runId: string, text: string): Promise<void> {
     method: 'PUT',
     body: JSON.stringify({ text })
   });
+}
+
+export async function fetchCheckCatalog(): Promise<ICheckInfo[]> {
+  return (await (await request('checks/catalog')).json()).checks;
 }

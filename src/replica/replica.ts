@@ -25,7 +25,8 @@ export const REPLICATED_TABLES = [
   'code_snapshots',
   'kernel_sessions',
   'components',
-  'runs'
+  'runs',
+  'check_results'
 ] as const;
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;

@@ -8,9 +8,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
-import type { Locator } from '@playwright/test';
 
-const SIDEBAR_ID = 'plumbline-sidebar';
+import {
+  createNotebook,
+  openRunsSidebar,
+  rowsOf,
+  runCell,
+  runRows,
+  SIDEBAR_ID
+} from './helpers';
 
 /** The three cells of the acceptance scenario; the second one fails. */
 const CELLS = ['1 + 1', 'raise ValueError("boom")', 'print("three")'];
@@ -18,43 +24,6 @@ const CELLS = ['1 + 1', 'raise ValueError("boom")', 'print("three")'];
 /** The demo notebook of the README, uploaded for the screenshot. */
 const DEMO_NOTEBOOK = path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb');
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'screenshot.png');
-
-function runRows(page: IJupyterLabPageFixture): Locator {
-  return page.locator(`#${SIDEBAR_ID} .jp-Plumbline-run`);
-}
-
-/** The run rows whose code column shows `code`. */
-function rowsOf(page: IJupyterLabPageFixture, code: string): Locator {
-  return runRows(page).filter({
-    has: page.locator('.jp-Plumbline-code', { hasText: code })
-  });
-}
-
-/** Opens the Plumbline sidebar by clicking its tab in the left side bar. */
-async function openRunsSidebar(page: IJupyterLabPageFixture): Promise<void> {
-  await page.sidebar.openTab(SIDEBAR_ID);
-  await expect(page.locator(`#${SIDEBAR_ID}`)).toBeVisible();
-}
-
-/** A new notebook in the test folder holding `cells`; returns its server path. */
-async function createNotebook(
-  page: IJupyterLabPageFixture,
-  tmpPath: string,
-  cells: string[]
-): Promise<string> {
-  const name = await page.notebook.createNew();
-  expect(name).toBeTruthy();
-  await page.notebook.setCell(0, 'code', cells[0]);
-  for (const source of cells.slice(1)) {
-    await page.notebook.addCell('code', source);
-  }
-  return `${tmpPath}/${name}`;
-}
-
-/** Runs a cell in place (no new cell below) and waits for its reply. */
-async function runCell(page: IJupyterLabPageFixture, index: number): Promise<void> {
-  expect(await page.notebook.runCell(index, { inplace: true })).toBe(true);
-}
 
 /** activeCellIndex of the notebook at `notebookPath`. */
 async function activeCellIndex(

@@ -1,0 +1,115 @@
+/**
+ * Shows each tagged cell's component: a colored edge, and a badge in the
+ * cell header with the component name, the cell's last run status and the
+ * status of the checks that ran with it. Also keeps `part` right when cells
+ * move (see model.normalize).
+ */
+import { Cell } from '@jupyterlab/cells';
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+
+import { ICellState, latestRunPerCell } from '../queries/cells';
+import { ReplicaSync } from '../replica/sync';
+import { componentOf, normalize } from './model';
+
+const TAGGED = 'jp-Plumbline-tagged';
+
+export class CellBadges {
+  constructor(
+    private readonly _panel: NotebookPanel,
+    private readonly _sync: ReplicaSync,
+    private readonly _trans: TranslationBundle
+  ) {
+    const schedule = () => this.schedule();
+    _sync.changed.connect(schedule);
+    _panel.content.modelContentChanged.connect(schedule);
+    _panel.content.model?.cells.changed.connect(() => {
+      const cells = this._cellModels();
+      if (cells) {
+        normalize(cells); // moved, inserted or deleted cells: recompute parts
+      }
+      schedule();
+    });
+    _panel.disposed.connect(() => {
+      _sync.changed.disconnect(schedule);
+    });
+    this.schedule();
+  }
+
+  /** Render on the next frame, once for any number of triggers. */
+  schedule(): void {
+    if (this._pending) {
+      return;
+    }
+    this._pending = true;
+    requestAnimationFrame(() => {
+      this._pending = false;
+      if (!this._panel.isDisposed) {
+        this.render();
+      }
+    });
+  }
+
+  render(): void {
+    const replica = this._sync.replica;
+    const states = replica ? latestRunPerCell(replica.db, this._panel.context.path) : new Map();
+    for (const cell of this._panel.content.widgets) {
+      this._renderCell(cell, states.get(cell.model.id) ?? null);
+    }
+  }
+
+  private _renderCell(cell: Cell, state: ICellState | null): void {
+    const component = componentOf(cell.model);
+    const header = cell.node.querySelector(':scope > .jp-CellHeader') ?? cell.node;
+    let badge = header.querySelector(':scope > .jp-Plumbline-badge') as HTMLElement | null;
+    if (!component) {
+      cell.removeClass(TAGGED);
+      badge?.remove();
+      return;
+    }
+    cell.addClass(TAGGED);
+    cell.node.dataset.plumblinePart = component.part;
+    if (!badge) {
+      badge = document.createElement('div');
+      badge.className = 'jp-Plumbline-badge';
+      header.append(badge);
+    }
+    const trans = this._trans;
+    const parts: HTMLElement[] = [text('jp-Plumbline-badgeName', component.component)];
+    const runStatus = state?.status ?? 'never';
+    parts.push(text(`jp-Plumbline-badgeRun jp-mod-${runStatus}`, state ? state.status : trans.__('not run')));
+    const checks = component.checks?.length ?? 0;
+    if (state?.checks) {
+      const summary = text(
+        `jp-Plumbline-badgeChecks jp-mod-${state.checks}`,
+        trans.__('checks %1/%2', state.checksPassed, state.checksTotal)
+      );
+      summary.title = state.problems || trans.__('All checks passed');
+      parts.push(summary);
+    } else if (checks) {
+      parts.push(text('jp-Plumbline-badgeChecks', trans._n('%1 check', '%1 checks', checks)));
+    }
+    badge.replaceChildren(...parts);
+    badge.dataset.runStatus = runStatus;
+    badge.dataset.checks = state?.checks ?? 'none';
+    badge.title = [
+      trans.__('Component %1', component.component),
+      component.owner ? trans.__('Owner: %1', component.owner) : '',
+      component.description ?? ''
+    ].filter(Boolean).join('\n');
+  }
+
+  private _cellModels() {
+    const model = this._panel.content.model;
+    return model ? Array.from(model.cells) : null;
+  }
+
+  private _pending = false;
+}
+
+function text(className: string, content: string): HTMLElement {
+  const span = document.createElement('span');
+  span.className = className;
+  span.textContent = content;
+  return span;
+}

@@ -16,7 +16,7 @@ def default_store_path(root: str | os.PathLike) -> Path:
 
 
 def resolve_store_path(explicit: Optional[str] = None, cwd: Optional[str] = None) -> Path:
-    """The store path: explicit > $PLUMBLINE_DB > nearest existing store upward > ./.plumbline.
+    """The store path: explicit > $PLUMBLINE_DB > the nearest .plumbline folder upward > ./.plumbline.
 
     Kernels started by the Jupyter server inherit PLUMBLINE_DB from it; the
     upward search lets a headless run (nbclient in a sub-folder) find the
@@ -29,7 +29,6 @@ def resolve_store_path(explicit: Optional[str] = None, cwd: Optional[str] = None
         return Path(from_env).expanduser().resolve()
     start = Path(cwd or os.getcwd()).resolve()
     for folder in (start, *start.parents):
-        candidate = folder / STORE_DIR / STORE_FILE
-        if candidate.is_file():
-            return candidate
+        if (folder / STORE_DIR).is_dir():  # the project's root holds .plumbline/
+            return folder / STORE_DIR / STORE_FILE
     return default_store_path(start)

@@ -96,6 +96,14 @@ describe('run queries', () => {
     expect(runs[0].codePreview).toBe('# only comments here');
     expect(runs[0].gitCommit).toBe('0123abcd');
     expect(runs[0].gitDirty).toBeNull();
+    expect(runs[0].checks).toEqual({
+      total: 2,
+      passed: 1,
+      failed: 1,
+      errored: 0,
+      problems: "nulls(df): column 'delay' is 25.0% null"
+    });
+    expect(runs[1].checks.total).toBe(0);
   });
 
   it('limits the list and counts the whole notebook', () => {

@@ -160,7 +160,17 @@ export class RunsPanel extends Widget {
     when.title = new Date(run.startedAt * 1000).toLocaleString();
     const meta = document.createElement('div');
     meta.className = 'jp-Plumbline-runMeta';
-    meta.append(component, duration, when);
+    meta.append(component);
+    if (run.checks.total) {
+      const state = run.checks.failed ? 'fail' : run.checks.errored ? 'error' : 'pass';
+      const checks = span(
+        trans.__('checks %1/%2', run.checks.passed, run.checks.total),
+        `jp-Plumbline-runChecks jp-mod-${state}`
+      );
+      checks.title = run.checks.problems || trans.__('All checks passed');
+      meta.append(checks);
+    }
+    meta.append(duration, when);
     row.append(main, meta);
 
     if (run.cellId) {

@@ -87,6 +87,12 @@ test.describe('Plumbline components', () => {
     await expect(badge).toHaveAttribute('data-checks', 'pass');
     await expect(badge.locator('.jp-Plumbline-badgeChecks')).toHaveText('checks 1/1');
 
+    // The sidebar lists the run with its checks.
+    await page.sidebar.openTab('plumbline-sidebar');
+    await expect(
+      page.locator('#plumbline-sidebar .jp-Plumbline-run').first().locator('.jp-Plumbline-runChecks')
+    ).toHaveText('checks 1/1');
+
     // The definition is saved in the .ipynb, on the cell.
     expect(await page.notebook.save()).toBe(true);
     const saved = await (await request.get(`/api/contents/${path}?content=1`)).json();

@@ -33,6 +33,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"plumbline: a cell failed; its run is recorded in {result.store_path}.\n{result.error}",
               file=sys.stderr)
         return 1
+    failed = [i for i, cell in enumerate(result.notebook.cells)
+              if any(o.get("output_type") == "error" for o in cell.get("outputs", []))]
+    if failed:  # --allow-errors went on past them
+        print(f"plumbline: {len(failed)} cell(s) failed (cells {', '.join(str(i + 1) for i in failed)}); "
+              f"runs recorded in {result.store_path}", file=sys.stderr)
+        return 1
     print(f"plumbline: {args.notebook} ran; runs recorded in {result.store_path}")
     return 0
 

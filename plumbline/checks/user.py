@@ -71,8 +71,7 @@ class ComponentTests:
         _validate(cls.component, "after", cls.on_fail)
         for name, when in _methods(cls):
             _parameters(getattr(cls, name), f"{cls.__qualname__}.{name}", bound=_is_instance_method(cls, name))
-        with _lock:
-            _registry[cls.__qualname__] = [_Entry(cls.component, cls, on_fail=cls.on_fail)]
+        _add(cls.__qualname__, _Entry(cls.component, cls, on_fail=cls.on_fail))
 
 
 def user_checks_for(component: str) -> list[CheckSpec]:
@@ -119,10 +118,10 @@ def clear(component: Optional[str] = None) -> None:
 
 def _add(key: str, entry: _Entry) -> None:
     with _lock:
-        found = _registry.get(key, [])
-        if any(e.target is not entry.target for e in found):
-            found = []  # a new definition (the cell ran again): drop the old one everywhere
-        found = [e for e in found if e.component != entry.component] + [entry]
+        # One entry per (name, component): re-running a cell replaces its checks, and
+        # checks of the same name for other components (a `Checks` class per component,
+        # a `no_nulls` for two components) stay.
+        found = [e for e in _registry.get(key, []) if e.component != entry.component] + [entry]
         _registry[key] = found
 
 

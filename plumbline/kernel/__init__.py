@@ -46,7 +46,9 @@ def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Opti
             _recorder.notebook_path = notebook_path
         return _recorder
     store_path = resolve_store_path(db)
-    store = Store(store_path, timeout=10.0)
+    from .recorder import WRITE_TIMEOUT
+
+    store = Store(store_path, timeout=WRITE_TIMEOUT)
     _recorder = CellRecorder(
         shell, store, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind
     )

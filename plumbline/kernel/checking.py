@@ -35,19 +35,31 @@ class CheckRunner:
         """Run ``when`` checks; on a blocking failure, arm the block for this cell."""
         from ..checks import CheckSpec, blocking_failure, run_checks, user_checks_for
 
-        specs, problems = [], []
-        for raw in component.checks:
+        specs, invalid = [], []
+        for index, raw in enumerate(component.checks):
             try:
                 specs.append(CheckSpec.from_json(raw))
             except ValueError as exc:
-                problems.append(str(exc))
-        for problem in problems:
-            self._warn(f"Plumbline: a check of component '{component.name}' is invalid and was skipped: {problem}")
+                invalid.append((raw, index, str(exc)))
+        now = time.time()
+        # An invalid check is recorded as an error (so the badge counts it), never silently skipped.
+        records = [
+            CheckRecord(
+                spec_id=str(raw.get("id") or f"invalid-{index}"), name=str(raw.get("check") or "check"),
+                phase=when, status="error", on_fail=raw.get("on_fail") if raw.get("on_fail") in ("warn", "block") else "warn",
+                message=f"invalid check: {problem}", details={}, duration_ms=0.0, created_at=now,
+            )
+            for raw, index, problem in invalid
+            if raw.get("when", "before") == when
+        ]
+        for record in records:
+            self._warn(f"Plumbline: a check of component '{component.name}' is invalid: {record.message}. "
+                       "Fix it in the component dialog.")
         known = {spec.id for spec in specs}
         specs.extend(spec for spec in user_checks_for(component.name) if spec.id not in known)
         specs = [s for s in specs if s.when == when]
         if not specs:
-            return []
+            return records
         results = run_checks(
             specs, when, self.shell.user_ns, previous=lambda spec_id: self._previous(component.name, spec_id)
         )
@@ -65,13 +77,17 @@ class CheckRunner:
                 f"Component '{component.name}' is blocked by a before-check: {blocker.message}. "
                 "Fix the input, or set this check to 'warn' in the component dialog."
             )
-        return [
+        return records + [
             CheckRecord(
                 spec_id=r.spec_id, name=r.name, phase=r.when, status=r.status, on_fail=r.on_fail,
                 message=r.message, details=r.details, duration_ms=r.duration_ms, created_at=now,
             )
             for r in results
         ]
+
+    def block(self, message: str) -> None:
+        """Stop the cell about to run, with ``message`` as its error."""
+        self._blocked = message
 
     def take_block(self) -> Optional[str]:
         message, self._blocked = self._blocked, None

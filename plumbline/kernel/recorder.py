@@ -26,6 +26,10 @@ from .components import ComponentCell, parse_component
 from .gitinfo import GitProbe
 
 
+WRITE_TIMEOUT = 10.0  # seconds a write waits for another process's lock
+RETRY_TIMEOUT = 0.05  # while the store is known to be unavailable
+
+
 class CellRecorder:
     def __init__(
         self,
@@ -89,7 +93,12 @@ class CellRecorder:
             self._write("start_run", run)
             self.git.request_dirty(run.id, self._on_dirty)
             if component is not None and component.runs_before_checks:
-                self._write("record_checks", run.id, self.checks.run(component, "before"))
+                try:
+                    self._write("record_checks", run.id, self.checks.run(component, "before"))
+                except KeyboardInterrupt:
+                    # IPython would print this and run the cell anyway: the user asked to stop.
+                    self.checks.block(f"Interrupted while the before-checks of '{component.name}' ran; "
+                                      "the cell did not run.")
         except Exception as exc:  # never break the user's cell
             if not pushed:
                 self._running.append(None)  # keep post_run_cell paired with this cell
@@ -165,6 +174,10 @@ class CellRecorder:
 
     def _flush(self) -> None:
         with self._write_lock:
+            if self._warned:
+                # The store was unavailable: try briefly instead of making every
+                # cell wait the full busy timeout twice.
+                self.store.set_busy_timeout(RETRY_TIMEOUT)
             while self._backlog:
                 method, args = self._backlog[0]
                 try:
@@ -172,9 +185,14 @@ class CellRecorder:
                 except StoreError as exc:
                     self._report(exc)
                     return  # keep the backlog; retried at the next cell
+                except Exception as exc:  # this record can never be written: drop it, not the rest
+                    self._backlog.popleft()
+                    self._warn(f"Plumbline could not save one record ({method}): {type(exc).__name__}: {exc}")
+                    continue
                 self._backlog.popleft()
             if self._warned:
                 self._warned = False
+                self.store.set_busy_timeout(WRITE_TIMEOUT)
                 self._warn("Plumbline: the lineage store is writable again; the runs kept in memory are saved.")
 
     def _report(self, exc: BaseException) -> None:

@@ -58,6 +58,11 @@ class Store:
 
     # -- lifecycle -----------------------------------------------------------
 
+    def set_busy_timeout(self, seconds: float) -> None:
+        """How long a write waits for another process's lock before it fails."""
+        with self._lock:
+            self._conn.execute(f"PRAGMA busy_timeout = {int(seconds * 1000)}")
+
     def close(self) -> None:
         with self._lock:
             self._conn.close()
@@ -166,16 +171,17 @@ class Store:
     # -- runs ----------------------------------------------------------------
 
     def start_run(self, run: RunStart) -> None:
-        digest = code_hash(run.code)
+        code = _text(run.code)
+        digest = code_hash(code)
         with self._write() as conn:
             conn.execute(
                 "INSERT OR IGNORE INTO code_snapshots (hash, code, created_at) VALUES (?, ?, ?)",
-                (digest, run.code, run.started_at),
+                (digest, code, run.started_at),
             )
             component_id = None
             if run.component_name:
                 component_id = _ensure_component(
-                    conn, run.notebook_path or "", run.component_name, run.started_at, run.component
+                    conn, _text(run.notebook_path) or "", run.component_name, run.started_at, run.component
                 )
             conn.execute(
                 "INSERT INTO runs (id, notebook_path, cell_id, component_id, component_name, code_hash, "
@@ -183,8 +189,8 @@ class Store:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     run.id,
-                    run.notebook_path,
-                    run.cell_id,
+                    _text(run.notebook_path),
+                    _text(run.cell_id),
                     component_id,
                     run.component_name,
                     digest,
@@ -206,7 +212,7 @@ class Store:
                     end.ended_at,
                     end.status,
                     end.execution_count,
-                    end.error_name,
+                    _text(end.error_name),
                     _clip(end.error_value, MAX_ERROR_VALUE_CHARS),
                     end.id,
                 ),
@@ -225,8 +231,8 @@ class Store:
                     (
                         run_id,
                         component_id[0] if component_id else None,
-                        r.spec_id,
-                        r.name,
+                        _text(r.spec_id),
+                        _text(r.name),
                         r.phase,
                         r.status,
                         r.on_fail,
@@ -267,7 +273,7 @@ class Store:
         if len(text) > MAX_NOTE_CHARS:
             raise ValueError(f"A note has at most {MAX_NOTE_CHARS} characters; this one has {len(text)}.")
         with self._write() as conn:
-            cur = conn.execute("UPDATE runs SET notes = ? WHERE id = ?", (text or None, run_id))
+            cur = conn.execute("UPDATE runs SET notes = ? WHERE id = ?", (_text(text) or None, run_id))
             if cur.rowcount == 0:
                 raise KeyError(run_id)
 
@@ -373,7 +379,20 @@ def _interrupt_running(conn, where: str, params: tuple, ended_at: float, why: st
     return cur.rowcount
 
 
+def _text(text: Optional[str]) -> Optional[str]:
+    """Text SQLite can store: a lone surrogate (an undecodable file name in an error
+    message, say) would make the whole write fail, so it is kept as an escape."""
+    if text is None:
+        return None
+    try:
+        text.encode("utf-8")
+        return text
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _clip(text: Optional[str], limit: int) -> Optional[str]:
+    text = _text(text)
     if text is None or len(text) <= limit:
         return text
     return text[: limit - 1] + "…"

@@ -765,18 +765,25 @@ def test_reregistering_replaces_the_earlier_check():
     assert [s.id for s in user_checks_for("cleaning")] == ["user:same_name", "user:Checks.test_a"]
 
 
-def test_renaming_the_component_moves_the_check():
+def test_same_named_checks_of_two_components_both_stay():
+    # Checks are registered per (component, name): a `no_nulls` or a `Checks` class per
+    # component must not silently replace another component's. (After renaming a component
+    # in a decorator, the old name keeps the check, but no cell carries that name any more.)
     source = """
-        from plumbline.checks import check
+        from plumbline.checks import check, ComponentTests
 
         @check("{component}")
         def moving(df):
             pass
+
+        class Checks(ComponentTests, component="{component}"):
+            def test_rows(self, df):
+                pass
     """
     cell(source.format(component="cleaning"))
     cell(source.format(component="features"))
-    assert user_checks_for("cleaning") == []
-    assert [s.id for s in user_checks_for("features")] == ["user:moving"]
+    assert [s.id for s in user_checks_for("cleaning")] == [s.id for s in user_checks_for("features")]
+    assert len(user_checks_for("features")) == 2
 
 
 def test_stacked_decorators_register_one_function_for_two_components():

@@ -138,3 +138,28 @@ def test_a_crashing_blocking_check_is_an_error_but_does_not_block(kernel, store_
     assert result.status == "ok"
     (check,) = rows(store_path, "SELECT * FROM check_results")
     assert check["status"] == "error" and "DataFrame" in check["message"]
+
+
+def test_interrupt_during_before_checks_does_not_run_the_cell(kernel, store_path):
+    kernel.execute(
+        "import plumbline\n"
+        "@plumbline.check('slow', when='before')\n"
+        "def interrupted(frame):\n"
+        "    raise KeyboardInterrupt\n"
+        "frame = pd.DataFrame({'x': [1]}); ran = False"
+    )
+    result = kernel.execute("ran = True", cell_id="slow-cell", metadata=component("slow"))
+    assert result.status == "error" and result.reply["ename"] == "CheckBlocked"
+    assert "Interrupted" in result.reply["evalue"]
+    assert kernel.execute("print(ran)").stdout.strip() == "False"
+
+
+def test_an_invalid_check_is_recorded_as_an_error(kernel, store_path):
+    kernel.execute("frame = pd.DataFrame({'x': [1.0]})")
+    bad = {"id": "nulls-9", "check": "nulls", "when": "before", "args": ["frame"],
+           "params": {"max_fraction": 2}, "on_fail": "block"}
+    result = kernel.execute("y = 1", cell_id="inv", metadata=component("c", [bad, nulls_check()]))
+    assert result.status == "ok"
+    checks = {c["spec_id"]: c for c in rows(store_path, "SELECT * FROM check_results")}
+    assert checks["nulls-9"]["status"] == "error" and "invalid check" in checks["nulls-9"]["message"]
+    assert checks["nulls-1"]["status"] == "pass"

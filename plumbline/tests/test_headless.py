@@ -82,3 +82,11 @@ def test_missing_notebook_is_a_clear_error(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "plumbline", "run", str(tmp_path / "nope.ipynb")],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and "No notebook at" in proc.stderr
+
+
+def test_allow_errors_goes_on_but_still_reports_failure(tmp_path):
+    store = tmp_path / "s.db"
+    path, ids = write_notebook(tmp_path, [1.0, None])
+    proc = subprocess.run([sys.executable, "-m", "plumbline", "run", str(path), "--store", str(store),
+                           "--allow-errors"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1 and "1 cell(s) failed (cells 3)" in proc.stderr

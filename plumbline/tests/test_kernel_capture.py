@@ -186,9 +186,22 @@ def test_locked_store_keeps_runs_in_memory_and_saves_them_later(store_path, tmp_
             blocker.close()
         assert locked.status == "ok"  # the user's cell still ran
         assert "stayed locked" in locked.stderr and "kept in memory" in locked.stderr.replace("keeps unsaved runs in memory", "kept in memory")
+        busy = "import plumbline.kernel as _p; print(_p.recorder().store._conn.execute('PRAGMA busy_timeout').fetchone()[0])"
+        # while the store is known to be unavailable, writes wait briefly, not 10 s per cell
+        assert k.execute(busy, silent=True).stdout.strip() == "50"
+        blocker = sqlite3.connect(store_path, isolation_level=None)
+        blocker.execute("BEGIN EXCLUSIVE")
+        try:
+            k.execute("z2 = 2", cell_id="still-locked")
+            assert k.execute(busy, silent=True).stdout.strip() == "50"
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
         after = k.execute("z", cell_id="after-lock")
         assert "writable again" in after.stderr
+        assert k.execute(busy, silent=True).stdout.strip() == "10000"
         runs = {r["cell_id"]: r for r in all_runs(store_path)}
+        assert runs["still-locked"]["status"] == "ok"
         assert runs["during-lock"]["status"] == "ok"
         assert runs["after-lock"]["status"] == "ok"
     finally:
@@ -257,3 +270,15 @@ def test_hooks_and_git_thread_writing_together_lose_nothing(store_path, git_repo
     assert warnings == []
     assert len(runs) == 402
     assert {r["status"] for r in runs} == {"ok"}
+
+
+def test_text_sqlite_cannot_store_does_not_stop_recording(kernel, store_path):
+    kernel.load_plumbline()
+    # an undecodable file name ends up as a lone surrogate in the error message
+    failed = kernel.execute("raise FileNotFoundError('caf\\udce9.csv')", cell_id="surrogate")
+    assert failed.status == "error"
+    kernel.execute("after = 1", cell_id="next")
+    runs = {r["cell_id"]: r for r in all_runs(store_path)}
+    assert runs["surrogate"]["status"] == "error"
+    assert "caf\\udce9.csv" in runs["surrogate"]["error_value"]  # kept, escaped
+    assert runs["next"]["status"] == "ok"

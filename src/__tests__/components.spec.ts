@@ -77,11 +77,30 @@ describe('component model', () => {
     expect(componentOf(cells[1])?.owner).toBe('bo');
   });
 
-  it('untagging a middle cell splits the group and fixes parts', () => {
+  it('untagging a middle cell keeps one component with one first and one last cell', () => {
     const cells = notebook('a', 'b', 'c');
     tag(cells, [0, 1, 2], { component: 'g' });
     untag(cells, [1]);
-    expect(parts(cells)).toEqual(['only', '-', 'only']);
+    expect(groups(cells)).toEqual([{ name: 'g', cells: [0, 2] }]);
+    expect(parts(cells)).toEqual(['first', '-', 'last']);
+  });
+
+  it('a cell inserted inside a component does not split it', () => {
+    const cells = notebook('a', 'b');
+    tag(cells, [0, 1], { component: 'g' });
+    const withInsert = [cells[0], new Cell('new'), cells[1]];
+    normalize(withInsert);
+    expect(parts(withInsert)).toEqual(['first', '-', 'last']);
+    expect(nameProblem('g', withInsert, [0, 2])).toBeNull(); // editing it stays possible
+  });
+
+  it('does not rewrite metadata whose keys only differ in order (as saved by nbformat)', () => {
+    const cells = notebook('a');
+    tag(cells, [0], { component: 'g', owner: 'ana' });
+    cells[0].metadata.plumbline = { part: 'only', owner: 'ana', component: 'g' };
+    const writes = cells[0].writes;
+    normalize(cells);
+    expect(cells[0].writes).toBe(writes);
   });
 
   it('normalize repairs parts after a move and writes only what changed', () => {
@@ -90,7 +109,7 @@ describe('component model', () => {
     const moved = [cells[1], cells[2], cells[0]]; // first cell moved to the end
     const before = moved.map(c => c.writes);
     normalize(moved);
-    expect(parts(moved)).toEqual(['only', '-', 'only']);
+    expect(parts(moved)).toEqual(['first', '-', 'last']);
     normalize(moved);
     const after = moved.map(c => c.writes);
     expect(after[1]).toBe(before[1]); // the untagged cell was never written

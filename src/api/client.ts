@@ -23,6 +23,10 @@ export interface ICheckInfo {
   title: string;
   description: string;
   args: string[];
+  /** Variables the check may also receive, after `args`. */
+  optional_args?: string[];
+  /** When the check makes sense: before the cell (inputs) or after it (outputs). */
+  default_when?: 'before' | 'after';
   params: {
     type?: string;
     properties?: { [name: string]: { default?: unknown; description?: string; type?: unknown } };

@@ -99,8 +99,10 @@ function validate(
       return { error: { field, message: trans.__('"%1" is not a variable name. List the notebook variables the check receives, separated by commas.', badArg) } };
     }
     const info = options.catalog.find(c => c.name === check.check);
-    if (info && info.args.length && args.length !== info.args.length) {
-      return { error: { field, message: trans.__('%1 receives %2 variable(s): %3.', check.check, info.args.length, info.args.join(', ')) } };
+    const optional = info?.optional_args ?? [];
+    if (info && (args.length < info.args.length || args.length > info.args.length + optional.length)) {
+      const expected = info.args.join(', ') + (optional.length ? ` [, ${optional.join(', ')}]` : '');
+      return { error: { field, message: trans.__('%1 receives the variables: %2.', check.check, expected) } };
     }
     let params: unknown;
     try {
@@ -222,7 +224,7 @@ class ComponentForm extends Widget implements Dialog.IBodyWidget<IDraft> {
     return {
       id: `${name}-${n}`,
       check: name,
-      when: 'before',
+      when: info?.default_when ?? 'before',
       on_fail: 'warn',
       args: (info?.args ?? []).join(', '),
       params: JSON.stringify(defaults, null, 1)

@@ -1,10 +1,11 @@
 /**
  * Components as they live in the notebook: every cell of a component carries
  * its definition under the `plumbline` metadata key, so it travels with the
- * .ipynb and reaches the kernel with each execute request. Consecutive cells
- * with the same name form one component; `part` tells the kernel where a cell
- * sits in its group (before-checks run with the first, after-checks after
- * the last). These functions are the only writers of that metadata.
+ * .ipynb and reaches the kernel with each execute request. The cells with the
+ * same name form one component (normally consecutive; a markdown cell or a cell
+ * inserted in between does not split it); `part` tells the kernel where a cell
+ * sits (before-checks run with the first, after-checks after the last). These
+ * functions are the only writers of that metadata.
  */
 
 export const METADATA_KEY = 'plumbline';
@@ -56,26 +57,30 @@ export function componentOf(cell: ICellLike): IComponentMetadata | null {
 
 export interface IGroup {
   name: string;
-  /** Indices of the consecutive cells of this group. */
+  /** Indices of the cells of this component, in notebook order. */
   cells: number[];
 }
 
-/** Groups of consecutive cells with the same component name, in order. */
+/**
+ * The components of a notebook, in order of their first cell. One name is one
+ * component even if its cells are not adjacent, so that a split never makes
+ * two components of one name (whose checks would run twice).
+ */
 export function groups(cells: readonly ICellLike[]): IGroup[] {
-  const found: IGroup[] = [];
+  const byName = new Map<string, IGroup>();
   cells.forEach((cell, index) => {
     const name = componentOf(cell)?.component;
     if (!name) {
       return;
     }
-    const last = found[found.length - 1];
-    if (last && last.name === name && last.cells[last.cells.length - 1] === index - 1) {
-      last.cells.push(index);
+    const group = byName.get(name);
+    if (group) {
+      group.cells.push(index);
     } else {
-      found.push({ name, cells: [index] });
+      byName.set(name, { name, cells: [index] });
     }
   });
-  return found;
+  return [...byName.values()];
 }
 
 /**
@@ -186,7 +191,7 @@ export function normalize(cells: readonly ICellLike[]): void {
     group.cells.forEach((index, position) => {
       const wanted: IComponentMetadata = { ...definition, part: partOf(position, group.cells.length) };
       const current = cells[index].getMetadata(METADATA_KEY);
-      if (JSON.stringify(current) !== JSON.stringify(wanted)) {
+      if (stableJSON(current) !== stableJSON(wanted)) {
         cells[index].setMetadata(METADATA_KEY, wanted);
       }
     });
@@ -217,4 +222,13 @@ function clean(definition: IComponentDefinition): IComponentDefinition {
     result.checks = definition.checks;
   }
   return result;
+}
+
+/** JSON with sorted keys: nbformat sorts keys on save, which must not count as a change. */
+function stableJSON(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v
+  );
 }

@@ -63,7 +63,15 @@ export class ReplicaSync {
         await this._loadSnapshot();
         return true;
       }
-      written += this._replica.apply(changes);
+      try {
+        written += this._replica.apply(changes);
+      } catch (error) {
+        // A newer Plumbline migrated the store (new columns), or the page is not
+        // ours: the replica rolled back, and a fresh snapshot is always right.
+        console.warn('Plumbline: reloading the store snapshot:', error);
+        await this._loadSnapshot();
+        return true;
+      }
       if (!changes.more) {
         return written > 0;
       }

@@ -1,19 +1,22 @@
 """PUT /plumbline/runs/<run_id>/notes {"text": "..."}: a user's note on a run."""
 
 from tornado import web
+from tornado.ioloop import IOLoop
 
 from .base import PlumblineHandler
 
 
 class RunNotesHandler(PlumblineHandler):
     @web.authenticated
-    def put(self, run_id: str) -> None:
+    async def put(self, run_id: str) -> None:
         body = self.get_json_body() or {}
         text = body.get("text") if isinstance(body, dict) else None
         if not isinstance(text, str):
             raise web.HTTPError(400, 'Send {"text": "<note>"}; an empty text removes the note.')
+        store = self.store
         try:
-            self.store.set_note(run_id, text)
+            # Off the IOLoop: a locked store must not freeze the whole server.
+            await IOLoop.current().run_in_executor(None, store.set_note, run_id, text)
         except KeyError:
             raise web.HTTPError(404, f"No run with id {run_id}.") from None
         except ValueError as exc:

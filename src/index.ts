@@ -126,14 +126,12 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
             return;
           }
           failedPaths.add(path);
-          Notification.warning(
-            trans.__(
-              'Plumbline is not recording %1: its kernel could not load plumbline (%2). Install plumbline in the kernel\'s environment.',
-              path,
-              message
-            ),
-            { autoClose: false }
-          );
+          // A missing package needs an install; anything else (a corrupt or newer
+          // store) carries its own instructions in the message.
+          const text = message.startsWith('ModuleNotFoundError')
+            ? trans.__('Plumbline is not recording %1: plumbline is not installed in its kernel\'s environment (%2). Install it there and restart the kernel.', path, message)
+            : trans.__('Plumbline is not recording %1: %2', path, message);
+          Notification.warning(text, { autoClose: false });
         }
       });
     });

@@ -8,6 +8,7 @@ at the next cell, and the user is told once; the cell itself is never failed.
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import os
 import threading
@@ -61,7 +62,7 @@ class CellRecorder:
         self._write_lock = threading.RLock()
         self._backlog: deque[tuple[str, tuple]] = deque()
         # A stack, because a cell may call run_cell() itself (nested runs).
-        self._running: list[Optional[tuple[str, Optional[ComponentCell]]]] = []
+        self._running: list[Optional[tuple[str, Optional[ComponentCell], Any]]] = []
         self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
         self._write("register_session", self.session)
         try:
@@ -88,7 +89,7 @@ class CellRecorder:
                 git_commit=self.git.commit(),
                 component=component.info if component else None,
             )
-            self._running.append((run.id, component))
+            self._running.append((run.id, component, info))
             pushed = True
             self._write("start_run", run)
             self.git.request_dirty(run.id, self._on_dirty)
@@ -106,18 +107,25 @@ class CellRecorder:
 
     def post_run_cell(self, result: Any) -> None:
         self.checks.take_block()  # a cell that never compiled must not leave a block armed
-        current = self._running.pop() if self._running else None
+        # IPython calls post_run_cell without pre_run_cell for an empty cell: only
+        # pop the run this result belongs to (a nested empty run_cell must not end its parent).
+        if not self._running:
+            return
+        top = self._running[-1]
+        if top is not None and result is not None and getattr(result, "info", None) is not top[2]:
+            return
+        current = self._running.pop()
         if current is None:
             return
-        run_id, component = current
+        run_id, component, _ = current
         try:
             status, error = "ok", None
             if result is None:
                 status = "error"
             else:
                 error = result.error_before_exec or result.error_in_exec
-                if isinstance(error, KeyboardInterrupt):
-                    status = "interrupted"
+                if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+                    status = "interrupted"  # CancelledError: an interrupted top-level await
                 elif error is not None:
                     status = "error"
             self._write(

@@ -246,10 +246,14 @@ class Store:
             )
 
     def previous_check_details(self, notebook_path: str, component: str, spec_id: str) -> Optional[dict]:
-        """Details of the latest result of one check of one component (for run-to-run checks)."""
+        """Details of the latest passing result of one check of one component.
+
+        The baseline of run-to-run checks (row count, freshness, schema) is the last
+        good run: a collapsed batch must not become the reference the next one passes.
+        """
         rows = self._read(
             "SELECT r.details FROM check_results r JOIN components c ON c.id = r.component_id "
-            "WHERE c.notebook_path = ? AND c.name = ? AND r.spec_id = ? AND r.status != 'error' "
+            "WHERE c.notebook_path = ? AND c.name = ? AND r.spec_id = ? AND r.status = 'pass' "
             "ORDER BY r.created_at DESC, r.id DESC LIMIT 1",
             (notebook_path, component, spec_id),
         )

@@ -163,3 +163,13 @@ def test_an_invalid_check_is_recorded_as_an_error(kernel, store_path):
     checks = {c["spec_id"]: c for c in rows(store_path, "SELECT * FROM check_results")}
     assert checks["nulls-9"]["status"] == "error" and "invalid check" in checks["nulls-9"]["message"]
     assert checks["nulls-1"]["status"] == "pass"
+
+
+def test_a_collapse_lasting_two_runs_fails_both(kernel, store_path):
+    spec = {"id": "rows", "check": "row_count", "when": "after", "args": ["batch"],
+            "params": {"min_rows": 1, "max_drop": 0.5}, "on_fail": "warn"}
+    meta = component("ingest", [spec])
+    for size in (100, 10, 10):
+        kernel.execute(f"batch = pd.DataFrame({{'x': range({size})}})", metadata=meta)
+    statuses = [r["status"] for r in rows(store_path, "SELECT status FROM check_results ORDER BY id")]
+    assert statuses == ["pass", "fail", "fail"]  # the baseline is the last good run, not the collapse

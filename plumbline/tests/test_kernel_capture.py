@@ -282,3 +282,12 @@ def test_text_sqlite_cannot_store_does_not_stop_recording(kernel, store_path):
     assert runs["surrogate"]["status"] == "error"
     assert "caf\\udce9.csv" in runs["surrogate"]["error_value"]  # kept, escaped
     assert runs["next"]["status"] == "ok"
+
+
+def test_an_empty_nested_cell_does_not_end_its_parent_run(kernel, store_path):
+    kernel.load_plumbline()
+    kernel.execute("get_ipython().run_cell('')\nimport time\ntime.sleep(0.05)\nraise ValueError('outer')",
+                   cell_id="outer")
+    (outer,) = [r for r in all_runs(store_path) if r["cell_id"] == "outer"]
+    assert outer["status"] == "error" and outer["error_value"] == "outer"
+    assert outer["duration_ms"] >= 50  # ended when the outer cell ended, not at the nested one

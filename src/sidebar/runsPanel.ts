@@ -39,7 +39,8 @@ export class RunsPanel extends Widget {
     refresh.title = this._trans.__('Refresh runs');
     refresh.setAttribute('aria-label', this._trans.__('Refresh runs'));
     refreshIcon.element({ container: refresh });
-    refresh.addEventListener('click', () => void this._options.sync.refresh());
+    // Failures are reported by the plugin's notification; nothing to add here.
+    refresh.addEventListener('click', () => void this._options.sync.refresh().catch(() => undefined));
     header.append(heading, refresh);
 
     this._summary.className = 'jp-Plumbline-summary';
@@ -76,7 +77,7 @@ export class RunsPanel extends Widget {
   }
 
   protected onAfterShow(msg: Message): void {
-    void this._options.sync.refresh();
+    void this._options.sync.refresh().catch(() => undefined);
     this.update();
   }
 

@@ -21,7 +21,13 @@ export class CellBadges {
     private readonly _trans: TranslationBundle
   ) {
     const schedule = () => this.schedule();
-    _sync.changed.connect(schedule);
+    // New runs: query again. Edits (every keystroke): only redraw from the cache.
+    const requery = () => {
+      this._states = null;
+      this.schedule();
+    };
+    _sync.changed.connect(requery);
+    _panel.context.pathChanged.connect(requery);
     _panel.content.modelContentChanged.connect(schedule);
     _panel.content.model?.cells.changed.connect(() => {
       const cells = this._cellModels();
@@ -31,7 +37,7 @@ export class CellBadges {
       schedule();
     });
     _panel.disposed.connect(() => {
-      _sync.changed.disconnect(schedule);
+      _sync.changed.disconnect(requery);
     });
     this.schedule();
   }
@@ -52,7 +58,10 @@ export class CellBadges {
 
   render(): void {
     const replica = this._sync.replica;
-    const states = replica ? latestRunPerCell(replica.db, this._panel.context.path) : new Map();
+    if (this._states === null && replica) {
+      this._states = latestRunPerCell(replica.db, this._panel.context.path);
+    }
+    const states = this._states ?? new Map<string, ICellState>();
     for (const cell of this._panel.content.widgets) {
       this._renderCell(cell, states.get(cell.model.id) ?? null);
     }
@@ -105,6 +114,7 @@ export class CellBadges {
   }
 
   private _pending = false;
+  private _states: Map<string, ICellState> | null = null;
 }
 
 function text(className: string, content: string): HTMLElement {

@@ -50,10 +50,7 @@ export const componentsPlugin: JupyterFrontEndPlugin<void> = {
       void panel.context.ready.then(() => new CellBadges(panel, plumbline.sync, trans));
     });
 
-    const current = (): NotebookPanel | null => {
-      const panel = tracker.currentWidget;
-      return panel && panel === app.shell.currentWidget ? panel : tracker.currentWidget;
-    };
+    const current = (): NotebookPanel | null => tracker.currentWidget;
     const selection = (panel: NotebookPanel): number[] => {
       const notebook = panel.content;
       const selected = notebook.widgets

@@ -1,0 +1,612 @@
+"""Implementation of :func:`plumbline.fingerprint.fingerprint` (see the package docstring)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import pickle
+import struct
+import sys
+import types
+from dataclasses import dataclass
+from typing import Any, Optional
+
+#: Bumped whenever a digest of the same value would change; part of every digest and of to_json().
+FINGERPRINT_VERSION = 1
+#: Default size above which frames and arrays are sampled (pandas memory_usage(deep=False), ndarray.nbytes).
+DEFAULT_FULL_LIMIT_BYTES = 256 * 2**20
+#: Rows hashed by the sampled strategy, in SAMPLE_ROWS // SAMPLE_BLOCK_ROWS evenly spaced blocks.
+SAMPLE_ROWS = 65_536
+SAMPLE_BLOCK_ROWS = 1_024
+#: Elements (in all, nested ones included) walked one by one in containers and estimators; beyond: pickle.
+CONTAINER_NODES = 10_000
+#: Containers of builtin scalars (lists, tuples, dicts of them, nested; sets of sortable scalars) with up
+#: to this many elements in all are hashed as one memo-less pickle (sets sorted) instead of element by
+#: element: same guarantees, ~20x faster.
+FLAT_LIMIT = 1_000_000
+#: Nesting depth walked in containers; deeper (or self-referencing): pickle, which handles cycles.
+CONTAINER_DEPTH = 50
+#: Largest pickle (stream + out-of-band buffers) hashed. Beyond: unhashable. (Not tied to full_limit_bytes,
+#: which bounds frames and arrays: their small metadata is pickled too.)
+PICKLE_LIMIT_BYTES = 64 * 2**20
+
+_PREFIX = b"plumbline-fp/%d\0" % FINGERPRINT_VERSION
+_MAX_MESSAGE = 200
+
+# object-dtype columns whose elements pandas hashes losslessly (it falls back to str() per element);
+# anything else (lists, arrays, dicts, mixed str/int ...) is pickled instead, since str() truncates.
+_SAFE_INFERRED = frozenset({
+    "string", "bytes", "empty", "integer", "floating", "mixed-integer-float", "boolean", "decimal",
+    "complex", "datetime", "datetime64", "date", "timedelta", "timedelta64", "time", "period",
+})
+
+
+def _hasher():
+    return hashlib.blake2b(digest_size=16)
+
+
+@dataclass(frozen=True)
+class Fingerprint:
+    """What a value was, by content. Equal ``type`` and ``content_hash``: the same content."""
+
+    type: str  # qualified type name, e.g. "pandas.core.frame.DataFrame" ("int" for builtins)
+    content_hash: Optional[str]  # 32 hex chars (BLAKE2b-128); None when unhashable
+    strategy: str  # "full", "sampled: ...", "scalar", "structural", "estimator", "pickle", "code",
+    #                "reference", "unhashable: <reason>"
+    shape: Optional[tuple[int, ...]] = None
+    columns: Optional[tuple[tuple[str, str], ...]] = None  # (name, dtype) for frames
+    size_bytes: Optional[int] = None
+
+    def kind(self) -> str:
+        """The strategy's keyword alone: "full", "sampled", "unhashable", ..."""
+        return self.strategy.split(":", 1)[0].split(" ", 1)[0]
+
+    def to_json(self) -> dict:
+        return {
+            "type": self.type,
+            "content_hash": self.content_hash,
+            "strategy": self.strategy,
+            "shape": None if self.shape is None else list(self.shape),
+            "columns": None if self.columns is None else [list(c) for c in self.columns],
+            "size_bytes": self.size_bytes,
+            "version": FINGERPRINT_VERSION,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Fingerprint":
+        shape = data.get("shape")
+        columns = data.get("columns")
+        return cls(
+            type=data["type"],
+            content_hash=data.get("content_hash"),
+            strategy=data["strategy"],
+            shape=None if shape is None else tuple(int(s) for s in shape),
+            columns=None if columns is None else tuple((str(n), str(d)) for n, d in columns),
+            size_bytes=data.get("size_bytes"),
+        )
+
+
+class _Unhashable(Exception):
+    """A reason to record as "unhashable: <reason>"."""
+
+
+class _TooManyNodes(Exception):
+    pass
+
+
+class _Ctx:
+    __slots__ = ("limit", "pickle_limit", "nodes_left", "depth", "sampled")
+
+    def __init__(self, full_limit_bytes: int):
+        self.limit = int(full_limit_bytes)
+        self.pickle_limit = PICKLE_LIMIT_BYTES
+        self.nodes_left = CONTAINER_NODES
+        self.depth = 0
+        self.sampled = False  # some nested part was sampled
+
+
+def fingerprint(value: Any, *, full_limit_bytes: int = DEFAULT_FULL_LIMIT_BYTES) -> Fingerprint:
+    """Fingerprint ``value`` by content. Never raises (``Exception``s become "unhashable: ...")."""
+    tname = "?"
+    try:
+        tname = _type_name(type(value))
+        try:
+            return _fingerprint(value, tname, _Ctx(full_limit_bytes))
+        except _TooManyNodes:
+            # A container (or estimator) too big to walk element by element: one pickle, C speed.
+            return _pickled(value, tname, _Ctx(full_limit_bytes))
+    except _Unhashable as exc:
+        return Fingerprint(tname, None, f"unhashable: {exc.args[0]}")
+    except RecursionError:
+        return Fingerprint(tname, None, "unhashable: RecursionError: nested too deeply")
+    except Exception as exc:  # noqa: BLE001 - the user's cell must never fail because of us
+        return Fingerprint(tname, None, f"unhashable: {_describe(exc)}")
+
+
+# -- dispatch ---------------------------------------------------------------------------------
+
+
+_SCALARS = (int, float, bool, complex, str, bytes, bytearray, type(None),
+            _dt.datetime, _dt.date, _dt.time, _dt.timedelta)
+_SCALAR_SET = frozenset(_SCALARS)
+_CONTAINERS = frozenset((list, tuple, dict, set, frozenset))
+
+
+def _fingerprint(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
+    t = type(value)
+    if t in _SCALAR_SET:
+        h = _hasher()
+        h.update(_PREFIX)
+        size = _feed_scalar(h, value, t)
+        return Fingerprint(tname, h.hexdigest(), "scalar", size_bytes=size)
+    if t in _CONTAINERS:
+        return _structural(value, tname, ctx)
+    pd = sys.modules.get("pandas")  # never imported here: a pandas object implies pandas is loaded
+    if pd is not None and isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+        return _pandas(value, tname, ctx, pd)
+    np = sys.modules.get("numpy")
+    if np is not None:
+        if isinstance(value, np.ndarray):
+            return _ndarray(value, tname, ctx, np)
+        if isinstance(value, np.generic):
+            h = _hasher()
+            h.update(_PREFIX)
+            _feed_text(h, tname)
+            _feed_text(h, value.dtype.str)
+            data = value.tobytes()
+            h.update(data)
+            return Fingerprint(tname, h.hexdigest(), "scalar", size_bytes=len(data))
+    if isinstance(value, (types.FunctionType, types.MethodType)):
+        return _function(value, tname, ctx)
+    if isinstance(value, (type, types.ModuleType, types.BuiltinFunctionType)):
+        h = _hasher()
+        h.update(_PREFIX)
+        _feed_text(h, tname)
+        _feed_text(h, getattr(value, "__module__", None) or "")
+        _feed_text(h, getattr(value, "__qualname__", None) or getattr(value, "__name__", ""))
+        return Fingerprint(tname, h.hexdigest(), "reference")
+    if _is_estimator(t):
+        try:
+            return _estimator(value, tname, ctx)
+        except _TooManyNodes:
+            raise
+        except Exception:  # noqa: BLE001 - fall back to pickle, as documented
+            pass
+    return _pickled(value, tname, ctx)
+
+
+def _type_name(t: type) -> str:
+    module = getattr(t, "__module__", None)
+    name = getattr(t, "__qualname__", None) or getattr(t, "__name__", "?")
+    return name if module in (None, "builtins") else f"{module}.{name}"
+
+
+def _describe(exc: BaseException) -> str:
+    try:
+        message = str(exc)
+    except Exception:  # noqa: BLE001
+        message = "<message unavailable>"
+    message = " ".join(message.split())
+    if len(message) > _MAX_MESSAGE:
+        message = message[: _MAX_MESSAGE - 3] + "..."
+    name = type(exc).__name__
+    return f"{name}: {message}" if message else name
+
+
+# -- encoding helpers -------------------------------------------------------------------------
+
+
+def _feed_text(h, text: str) -> None:
+    data = text.encode("utf-8", "surrogatepass")
+    h.update(struct.pack("<Q", len(data)))
+    h.update(data)
+
+
+def _feed_scalar(h, value: Any, t: type) -> int:
+    """Feed a self-delimiting, type-tagged, exact encoding of a builtin scalar; return its size."""
+    if t is str:
+        data = value.encode("utf-8", "surrogatepass")
+    elif t is bytes or t is bytearray:
+        data = value
+    elif t is int:
+        data = value.to_bytes((value.bit_length() + 8) // 8, "little", signed=True)  # no 4300-digit limit
+    elif t is bool:
+        data = b"\1" if value else b"\0"
+    elif t is float:
+        data = struct.pack("<d", value)  # exact bits: -0.0 != 0.0
+    elif value is None:
+        data = b""
+    else:  # complex, datetime types: their repr is exact (tz and fold included)
+        data = repr(value).encode("utf-8", "surrogatepass")
+    h.update(b"s")
+    _feed_text(h, t.__name__)
+    h.update(struct.pack("<Q", len(data)))
+    h.update(data)
+    return len(data)
+
+
+def _feed(h, value: Any, ctx: _Ctx) -> None:
+    """Feed any value into ``h``: scalars and containers inline, the rest as their own fingerprint."""
+    ctx.nodes_left -= 1
+    if ctx.nodes_left < 0:
+        raise _TooManyNodes()
+    t = type(value)
+    if t in _SCALAR_SET:
+        _feed_scalar(h, value, t)
+        return
+    if t in _CONTAINERS:
+        _feed_container(h, value, t, ctx)
+        return
+    fp = _fingerprint(value, _type_name(t), ctx)
+    if fp.content_hash is None:
+        raise _Unhashable(f"element of type {fp.type}: {fp.strategy}")
+    if "sampled" in fp.strategy:
+        ctx.sampled = True
+    h.update(b"v")
+    _feed_text(h, fp.type)
+    h.update(bytes.fromhex(fp.content_hash))
+
+
+def _flat_items(value: Any, t: type) -> Optional[Any]:
+    """What to pickle whole for a container of builtin scalars (nested lists/tuples/dicts of them
+    included; a set of scalars sorted), or None when it must be walked element by element."""
+    scalars = _SCALAR_SET
+    if t is set or t is frozenset:
+        if not all(type(x) in scalars for x in value):
+            return None
+        try:
+            return sorted(value)
+        except TypeError:  # mixed types: the element-by-element walk sorts digests instead
+            return None
+    stack = [(value, 0)]
+    count = 0
+    while stack:
+        item, depth = stack.pop()
+        if depth >= CONTAINER_DEPTH:  # also ends self-references
+            return None
+        count += len(item)
+        if count > FLAT_LIMIT:
+            return None
+        if type(item) is dict:
+            if not all(type(k) in scalars for k in item):
+                return None
+            item = item.values()
+        for x in item:
+            tx = type(x)
+            if tx in scalars:
+                continue
+            if tx is list or tx is tuple or tx is dict:
+                stack.append((x, depth + 1))
+                continue
+            return None
+    return value
+
+
+def _feed_flat(h, items: Any, t: type, ctx: _Ctx) -> None:
+    """Containers of scalars: one memo-less pickle (C speed, canonical: no shared-object references)."""
+    sink = _Sink(_hasher(), ctx.pickle_limit)
+    pickler = pickle.Pickler(sink, protocol=5)
+    pickler.fast = True  # no memo: equal values pickle alike however their objects are shared
+    try:
+        pickler.dump(items)
+    except _TooLarge:
+        raise _Unhashable(f"too large: pickle exceeds {ctx.pickle_limit} bytes") from None
+    h.update(b"p")
+    _feed_text(h, t.__name__)
+    h.update(sink.h.digest())
+
+
+def _feed_container(h, value: Any, t: type, ctx: _Ctx) -> None:
+    if len(value) <= FLAT_LIMIT:
+        items = _flat_items(value, t)
+        if items is not None:
+            _feed_flat(h, items, t, ctx)
+            return
+    if len(value) > ctx.nodes_left or ctx.depth >= CONTAINER_DEPTH:
+        raise _TooManyNodes()
+    ctx.depth += 1
+    try:
+        _feed_items(h, value, t, ctx)
+    finally:
+        ctx.depth -= 1
+
+
+def _feed_items(h, value: Any, t: type, ctx: _Ctx) -> None:
+    h.update(b"c")
+    _feed_text(h, t.__name__)
+    h.update(struct.pack("<Q", len(value)))
+    if t is dict:  # insertion order counts (it is observable), like in the pickle fallback
+        for key, item in value.items():
+            _feed(h, key, ctx)
+            _feed(h, item, ctx)
+    elif t is set or t is frozenset:  # order-independent: sorted element digests
+        digests = []
+        for item in value:
+            eh = _hasher()
+            _feed(eh, item, ctx)
+            digests.append(eh.digest())
+        for d in sorted(digests):
+            h.update(d)
+    else:
+        for item in value:
+            _feed(h, item, ctx)
+    h.update(b"e")
+
+
+def _structural(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_container(h, value, type(value), ctx)
+    strategy = "structural (sampled parts)" if ctx.sampled else "structural"
+    return Fingerprint(tname, h.hexdigest(), strategy, shape=(len(value),))
+
+
+# -- pickle -------------------------------------------------------------------------------------
+
+
+class _TooLarge(Exception):
+    pass
+
+
+class _Sink:
+    """A file for pickle.Pickler that hashes what it is given and stops above a byte limit."""
+
+    __slots__ = ("h", "n", "limit")
+
+    def __init__(self, h, limit: int):
+        self.h = h
+        self.n = 0
+        self.limit = limit
+
+    def count(self, n: int) -> None:
+        self.n += n
+        if self.n > self.limit:
+            raise _TooLarge()
+
+    def write(self, data) -> int:
+        n = len(data)
+        self.count(n)
+        self.h.update(data)
+        return n
+
+
+def _pickle_digest(value: Any, ctx: _Ctx) -> tuple[bytes, int]:
+    """Digest of pickle.dumps(value, protocol=5), streamed; contiguous buffers hashed out-of-band."""
+    stream = _hasher()
+    buffers = _hasher()
+    sink = _Sink(stream, ctx.pickle_limit)
+
+    def on_buffer(pb: pickle.PickleBuffer) -> bool:
+        try:
+            raw = pb.raw()
+        except BufferError:  # not contiguous: let pickle copy it in-band
+            return True
+        with raw:
+            sink.count(raw.nbytes)
+            buffers.update(raw)
+        return False  # out-of-band: not copied into the stream
+
+    try:
+        pickle.Pickler(sink, protocol=5, buffer_callback=on_buffer).dump(value)
+    except _TooLarge:
+        raise _Unhashable(f"too large: pickle exceeds {ctx.pickle_limit} bytes") from None
+    except RecursionError:
+        raise
+    except Exception as exc:
+        raise _Unhashable(f"{_describe(exc)} (pickle)") from None
+    return stream.digest() + buffers.digest(), sink.n
+
+
+def _pickled(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
+    digest, size = _pickle_digest(value, ctx)
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_text(h, tname)
+    h.update(digest)
+    return Fingerprint(tname, h.hexdigest(), "pickle", size_bytes=size)
+
+
+# -- functions and estimators ---------------------------------------------------------------------
+
+
+def _feed_code(h, code: types.CodeType, ctx: _Ctx) -> None:
+    # Not marshal: its output depends on reference counts. No file name or line number either:
+    # the same function defined in another kernel (another cell file) must fingerprint the same.
+    h.update(b"k")
+    h.update(struct.pack("<Q", len(code.co_code)))
+    h.update(code.co_code)
+    for names in (code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars):
+        _feed_text(h, "\0".join(names))
+    h.update(struct.pack("<QQQ", code.co_argcount, code.co_kwonlyargcount, code.co_flags))
+    h.update(struct.pack("<Q", len(code.co_consts)))
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            _feed_code(h, const, ctx)
+        else:
+            _feed(h, const, ctx)
+
+
+def _function(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
+    func = value.__func__ if isinstance(value, types.MethodType) else value
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_text(h, tname)
+    _feed_text(h, getattr(func, "__module__", None) or "")
+    _feed_text(h, func.__qualname__)
+    _feed_code(h, func.__code__, ctx)
+    _feed(h, func.__defaults__, ctx)
+    _feed(h, func.__kwdefaults__, ctx)
+    return Fingerprint(tname, h.hexdigest(), "code")
+
+
+def _is_estimator(t: type) -> bool:
+    """scikit-learn style: get_params and fit defined on the class (no __getattr__ is triggered)."""
+    has_params = has_fit = False
+    for klass in getattr(t, "__mro__", ()):
+        attrs = vars(klass)
+        has_params = has_params or "get_params" in attrs
+        has_fit = has_fit or "fit" in attrs
+    return has_params and has_fit
+
+
+def _estimator(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
+    params = value.get_params(deep=False)
+    state = vars(value)
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_text(h, tname)
+    h.update(b"params")
+    _feed(h, {k: params[k] for k in sorted(params)}, ctx)
+    # Fitted attributes (coef_, classes_, tree_, estimators_ ...) and private fitted state; arrays
+    # are hashed as arrays, nested estimators as estimators.
+    h.update(b"state")
+    _feed(h, {k: state[k] for k in sorted(state) if k not in params}, ctx)
+    strategy = "estimator (sampled parts)" if ctx.sampled else "estimator"
+    return Fingerprint(tname, h.hexdigest(), strategy)
+
+
+# -- numpy --------------------------------------------------------------------------------------------
+
+
+def _sample_starts(n: int) -> list[int]:
+    """Starts of the evenly spaced blocks hashed when sampling n > SAMPLE_ROWS rows (first, last included)."""
+    blocks = max(2, SAMPLE_ROWS // SAMPLE_BLOCK_ROWS)
+    span = n - SAMPLE_BLOCK_ROWS
+    return [round(i * span / (blocks - 1)) for i in range(blocks)]
+
+
+def _sampled_strategy(n: int) -> str:
+    blocks = max(2, SAMPLE_ROWS // SAMPLE_BLOCK_ROWS)
+    return (f"sampled: {blocks * SAMPLE_BLOCK_ROWS} of {n} rows "
+            f"({blocks} evenly spaced blocks of {SAMPLE_BLOCK_ROWS}, first and last included)")
+
+
+def _feed_array_bytes(h, a, np) -> None:
+    c = np.ascontiguousarray(a)
+    if c.size:
+        h.update(c.reshape(-1).view(np.uint8))
+
+
+def _ndarray(a, tname: str, ctx: _Ctx, np) -> Fingerprint:
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_text(h, tname)
+    _feed_text(h, a.dtype.str)
+    _feed_text(h, str(a.dtype))
+    h.update(struct.pack("<Q", a.ndim))
+    h.update(struct.pack(f"<{a.ndim}Q", *a.shape))
+    size = int(a.nbytes)
+    columns = None
+    if a.dtype.names:
+        columns = tuple((str(name), str(a.dtype.fields[name][0])) for name in a.dtype.names)
+    mask = None
+    ma = sys.modules.get("numpy.ma")  # loaded whenever a MaskedArray exists
+    if ma is not None and isinstance(a, ma.MaskedArray):
+        mask = ma.getmaskarray(a)
+        a = ma.getdata(a)
+    n = a.shape[0] if a.ndim else 1
+    sampled = size > ctx.limit and n > SAMPLE_ROWS
+    if a.dtype.hasobject:
+        # Elements are Python objects: pickle them (the pickle limit applies, sample or not).
+        part = a[_sample_index(n, np)] if sampled else a
+        digest, _ = _pickle_digest(part, ctx)
+        h.update(digest)
+    elif sampled:
+        for start in _sample_starts(n):
+            _feed_array_bytes(h, a[start:start + SAMPLE_BLOCK_ROWS], np)
+    else:
+        _feed_array_bytes(h, a, np)
+    if mask is not None:
+        h.update(b"mask")
+        _feed_array_bytes(h, mask[_sample_index(n, np)] if sampled else mask, np)
+    strategy = _sampled_strategy(n) if sampled else "full"
+    return Fingerprint(tname, h.hexdigest(), strategy, shape=tuple(int(s) for s in a.shape),
+                       columns=columns, size_bytes=size)
+
+
+def _sample_index(n: int, np):
+    starts = np.asarray(_sample_starts(n), dtype=np.int64)
+    return (starts[:, None] + np.arange(SAMPLE_BLOCK_ROWS, dtype=np.int64)).ravel()
+
+
+# -- pandas ----------------------------------------------------------------------------------------------
+
+
+def _pandas(obj, tname: str, ctx: _Ctx, pd) -> Fingerprint:
+    np = sys.modules["numpy"]
+    from pandas.util import hash_pandas_object
+
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_text(h, tname)
+    if isinstance(obj, pd.DataFrame):
+        pairs = list(obj.dtypes.items())
+        size = int(obj.memory_usage(index=True, deep=False).sum())
+        _feed(h, list(obj.columns.names), ctx)
+    elif isinstance(obj, pd.Series):
+        pairs = [(obj.name, obj.dtype)]
+        size = int(obj.memory_usage(index=True, deep=False))
+    else:  # Index
+        pairs = [(obj.name, obj.dtype)]
+        size = int(obj.memory_usage(deep=False))
+    shape = tuple(int(s) for s in obj.shape)
+    h.update(struct.pack(f"<{len(shape)}Q", *shape))
+    for name, dtype in pairs:  # typed names: 1 and "1" differ; dtype: a cast changes the hash
+        _feed(h, name, ctx)
+        _feed_dtype(h, dtype, hash_pandas_object)
+    if not isinstance(obj, pd.Index):
+        index = obj.index
+        _feed_text(h, _type_name(type(index)))
+        _feed(h, list(index.names), ctx)
+        dtypes = index.dtypes if isinstance(index, pd.MultiIndex) else [index.dtype]
+        _feed_text(h, "|".join(str(d) for d in dtypes))
+
+    n = shape[0]
+    sampled = size > ctx.limit and n > SAMPLE_ROWS
+    if sampled:
+        obj = obj.take(_sample_index(n, np))
+    pickled = 0
+    if isinstance(obj, pd.DataFrame):
+        # pandas hashes object cells via str() when they are not strings: lossy for arrays, lists
+        # (truncated str) and mixed types ("1" == 1). Those columns are pickled instead.
+        risky = [i for i, (_, dtype) in enumerate(pairs)
+                 if dtype == object and pd.api.types.infer_dtype(obj.iloc[:, i], skipna=True) not in _SAFE_INFERRED]
+        if risky:
+            for i in risky:
+                digest, _ = _pickle_digest(obj.iloc[:, i].to_numpy(dtype=object), ctx)
+                h.update(digest)
+            pickled = len(risky)
+            obj = obj.iloc[:, [i for i in range(len(pairs)) if i not in set(risky)]]
+        rows = hash_pandas_object(obj, index=True, categorize=False)
+    elif isinstance(obj, pd.Series):
+        if obj.dtype == object and pd.api.types.infer_dtype(obj, skipna=True) not in _SAFE_INFERRED:
+            digest, _ = _pickle_digest(obj.to_numpy(dtype=object), ctx)
+            h.update(digest)
+            pickled = 1
+            rows = hash_pandas_object(obj.index, categorize=False)
+        else:
+            rows = hash_pandas_object(obj, index=True, categorize=False)
+    else:
+        if obj.dtype == object and pd.api.types.infer_dtype(obj, skipna=True) not in _SAFE_INFERRED:
+            digest, _ = _pickle_digest(obj.to_numpy(dtype=object), ctx)
+            h.update(digest)
+            pickled = 1
+            rows = None
+        else:
+            rows = hash_pandas_object(obj, categorize=False)
+    if rows is not None:
+        h.update(np.ascontiguousarray(rows.to_numpy(dtype=np.uint64)).view(np.uint8))
+
+    strategy = _sampled_strategy(n) if sampled else "full"
+    if pickled:
+        strategy += f" (object columns pickled: {pickled})"
+    columns = tuple((str(name), str(dtype)) for name, dtype in pairs)
+    return Fingerprint(tname, h.hexdigest(), strategy, shape=shape, columns=columns, size_bytes=size)
+
+
+def _feed_dtype(h, dtype, hash_pandas_object) -> None:
+    _feed_text(h, str(dtype))
+    categories = getattr(dtype, "categories", None)
+    if categories is not None:  # "category" alone hides the categories and their order
+        h.update(b"\1" if dtype.ordered else b"\0")
+        h.update(hash_pandas_object(categories, categorize=False).to_numpy().tobytes())

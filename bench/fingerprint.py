@@ -38,24 +38,12 @@ import os
 import pickle
 import platform
 import random
-import statistics
 import sys
 import time
 from typing import Any, Callable, Optional
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def p90(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[8]
-
-
-def ms(seconds: float) -> float:
-    return seconds * 1000.0
+from _stats import median, ms, p90  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 def build_frame(rows: int, seed: int):

@@ -48,7 +48,6 @@ import queue
 import random
 import shutil
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -64,18 +63,7 @@ REPLY_TIMEOUT_S = 30.0
 # -- statistics -----------------------------------------------------------------
 
 
-def median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
-def p90(values: list[float]) -> float:
-    if len(values) < 2:
-        return values[0]
-    return statistics.quantiles(values, n=10, method="inclusive")[8]
-
-
-def ms(seconds: float) -> float:
-    return seconds * 1000.0
+from _stats import median, ms, p90  # noqa: E402  (bench/ is on sys.path when run as a script)
 
 
 # -- kernels ----------------------------------------------------------------------

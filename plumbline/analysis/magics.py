@@ -85,7 +85,8 @@ def _strip_options(arg: str, spec: str) -> str:
         else:
             break
         pos = m.end()
-    return arg[pos:]
+    # No leading blank: IPython 8 dedents it when the code is transformed, IPython 9 does not.
+    return arg[pos:].lstrip()
 
 
 def _magic(call: ast.AST) -> Optional[tuple[str, list[str]]]:

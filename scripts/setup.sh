@@ -30,8 +30,12 @@ if [ "${PLUMBLINE_SETUP_BROWSER:-0}" = 1 ]; then
   (cd ui-tests && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 jlpm install --immutable)
 fi
 
-jupyter labextension list 2>&1 | grep -q "jupyterlab-plumbline.*enabled.*OK" \
-  || { echo "the Plumbline labextension is not enabled" >&2; exit 1; }
-jupyter server extension list 2>&1 | grep -q "plumbline.*OK" \
-  || { echo "the Plumbline server extension is not enabled" >&2; exit 1; }
+# Capture first: `cmd | grep -q` under pipefail fails at random when grep exits
+# early and the listing dies of SIGPIPE.
+labextensions="$(jupyter labextension list 2>&1)"
+serverextensions="$(jupyter server extension list 2>&1)"
+grep -q "jupyterlab-plumbline.*enabled.*OK" <<<"$labextensions" \
+  || { echo "the Plumbline labextension is not enabled:"; echo "$labextensions"; exit 1; } >&2
+grep -q "plumbline.*OK" <<<"$serverextensions" \
+  || { echo "the Plumbline server extension is not enabled:"; echo "$serverextensions"; exit 1; } >&2
 echo "== Plumbline is installed"

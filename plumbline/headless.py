@@ -19,7 +19,7 @@ from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 from .store import resolve_store_path
-from .store.location import ENV_VAR
+from .store.location import ENV_VAR, path_in_project
 
 
 def activation_code(notebook_path: str, kind: str = "task") -> str:
@@ -94,11 +94,7 @@ def run_notebook(path: str | os.PathLike, *, timeout: int = 600, allow_errors: b
     if not notebook_file.is_file():
         raise FileNotFoundError(f"No notebook at {notebook_file}.")
     store_path = resolve_store_path(store, cwd=str(notebook_file.parent))
-    root = store_path.parent.parent
-    try:
-        recorded_path = notebook_file.relative_to(root).as_posix()
-    except ValueError:
-        recorded_path = str(notebook_file)
+    recorded_path = path_in_project(notebook_file, store_path)
     nb = nbformat.read(notebook_file, as_version=4)
     client = RecordingNotebookClient(
         nb, recorded_path, timeout=timeout, allow_errors=allow_errors, kernel_name=kernel_name,

@@ -95,7 +95,8 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
       standby: 'when-hidden'
     });
 
-    void fetchConfig()
+    const config = fetchConfig();
+    void config
       .then(config => {
         if (config.problem) {
           panel.problem = config.problem;
@@ -168,7 +169,7 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
       });
     }
 
-    return { sync };
+    return { sync, config };
   }
 };
 

@@ -1,5 +1,6 @@
 import { Token } from '@lumino/coreutils';
 
+import type { IServerConfig } from './api/client';
 import type { ReplicaSync } from './replica/sync';
 
 /** Command ids, one place. */
@@ -17,6 +18,8 @@ export const PLUGIN_ID = 'jupyterlab-plumbline:plugin';
 /** Other plugins (lineage, components, pipelines) read the store through this. */
 export interface IPlumbline {
   readonly sync: ReplicaSync;
+  /** The server's configuration, fetched once at start-up. */
+  readonly config: Promise<IServerConfig>;
 }
 
 export const IPlumbline = new Token<IPlumbline>(

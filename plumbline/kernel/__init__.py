@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from ..store import Store, resolve_store_path
+from ..store.location import path_in_project
 from .recorder import CellRecorder, register_atexit
 
 _recorder: Optional[CellRecorder] = None
@@ -71,8 +72,4 @@ def _session_notebook_path(store_path: Path) -> Optional[str]:
     name = os.environ.get("JPY_SESSION_NAME")
     if not name:
         return None
-    root = store_path.parent.parent
-    try:
-        return Path(name).resolve().relative_to(root).as_posix() if os.path.isabs(name) else name
-    except ValueError:
-        return name
+    return path_in_project(name, store_path) if os.path.isabs(name) else name

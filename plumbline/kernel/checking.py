@@ -9,7 +9,6 @@ user's code runs, and the message is the cell's error output.
 from __future__ import annotations
 
 import ast
-import sys
 import time
 from typing import Any, Callable, Optional
 
@@ -63,7 +62,6 @@ class CheckRunner:
         results = run_checks(
             specs, when, self.shell.user_ns, previous=lambda spec_id: self._previous(component.name, spec_id)
         )
-        now = time.time()
         # A check that crashed is recorded as an error but never stops the cell:
         # only a check that ran and failed can block.
         blocker = blocking_failure(results, specs, include_errors=False) if when == "before" else None
@@ -120,7 +118,3 @@ class _BlockTransformer(ast.NodeTransformer):
             cause=None,
         )
         return ast.fix_missing_locations(ast.Module(body=[raise_stmt], type_ignores=[]))
-
-
-def stderr_warn(message: str) -> None:
-    print(message, file=sys.stderr)

@@ -209,12 +209,12 @@ class CellRecorder:
             self._warn(f"Plumbline could not record this run: {exc}")
 
 
-def _safe_str(value: Any, limit: int = 4000) -> str:
+def _safe_str(value: Any) -> str:
+    """str(value), which user classes may break; the store clips the length."""
     try:
-        text = str(value)
+        return str(value)
     except Exception:
-        text = f"<{type(value).__name__}: str() failed>"
-    return text[:limit]
+        return f"<{type(value).__name__}: str() failed>"
 
 
 def register_atexit(recorder: CellRecorder) -> None:

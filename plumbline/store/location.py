@@ -32,3 +32,13 @@ def resolve_store_path(explicit: Optional[str] = None, cwd: Optional[str] = None
         if (folder / STORE_DIR).is_dir():  # the project's root holds .plumbline/
             return folder / STORE_DIR / STORE_FILE
     return default_store_path(start)
+
+
+def path_in_project(path: str | os.PathLike, store_path: Path) -> str:
+    """How runs name a notebook: relative to the project root (the folder holding
+    .plumbline/, as JupyterLab's paths are relative to the server root), else absolute."""
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(store_path.parent.parent).as_posix()
+    except ValueError:
+        return str(absolute)

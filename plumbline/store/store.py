@@ -416,6 +416,4 @@ def _translate(exc: sqlite3.DatabaseError, path: str) -> StoreError:
             "Move the file aside (keep it: `sqlite3 .recover` may save its runs) and Plumbline "
             "will start a new store, or set PLUMBLINE_DB to another path."
         )
-    if isinstance(exc, StoreError):
-        return exc
     return StoreError(f"The lineage store {path} failed: {message}")

@@ -11,6 +11,8 @@ from typing import Optional
 
 from jupyter_client.manager import KernelManager
 
+from plumbline.headless import activation_code
+
 
 @dataclass
 class Execution:
@@ -93,11 +95,7 @@ class Kernel:
 
     def load_plumbline(self, notebook_path: Optional[str] = "notebooks/test.ipynb") -> Execution:
         """What the front end sends when it starts a kernel (silent, not recorded)."""
-        code = (
-            "__import__('plumbline.kernel', fromlist=['activate'])"
-            f".activate(notebook_path={notebook_path!r})"
-        )
-        result = self.execute(code, silent=True)
+        result = self.execute(activation_code(notebook_path, kind="kernel"), silent=True)
         assert result.status == "ok", result.reply
         return result
 

@@ -1,19 +1,14 @@
 import { SqlJsStatic } from 'sql.js';
 
 import { latestRunPerCell } from '../queries/cells';
-import { Replica } from '../replica/replica';
-import { emptyStoreBytes, fixtureChanges, loadSql } from './storeFixture';
+import { fixtureReplica, loadSql } from './storeFixture';
 
 let sql: SqlJsStatic;
 beforeAll(async () => {
   sql = await loadSql();
 });
 
-function replica(): Replica {
-  const r = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
-  r.apply(fixtureChanges());
-  return r;
-}
+const replica = () => fixtureReplica(sql);
 
 describe('latestRunPerCell', () => {
   it('gives each cell its newest run and the checks recorded with it', () => {

@@ -2,7 +2,7 @@ import { SqlJsStatic } from 'sql.js';
 
 import { Replica } from '../replica/replica';
 import { runById, runCountsOfNotebook, runsOfNotebook } from '../queries/runs';
-import { emptyStoreBytes, fixtureChanges, loadSql } from './storeFixture';
+import { emptyStoreBytes, fixtureChanges, fixtureReplica, loadSql } from './storeFixture';
 
 let sql: SqlJsStatic;
 
@@ -10,11 +10,7 @@ beforeAll(async () => {
   sql = await loadSql();
 });
 
-function replicaWithFixture(): Replica {
-  const replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
-  replica.apply(fixtureChanges());
-  return replica;
-}
+const replicaWithFixture = (): Replica => fixtureReplica(sql);
 
 describe('Replica', () => {
   it('opens a snapshot and drops the server-side triggers', () => {

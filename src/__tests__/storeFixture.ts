@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import initSqlJs, { SqlJsStatic } from 'sql.js';
 
-import { IChanges } from '../replica/replica';
+import { IChanges, Replica } from '../replica/replica';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -33,4 +33,11 @@ export function fixtureChanges(): IChanges {
   return JSON.parse(
     fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', 'changes-v1.json'), 'utf-8')
   );
+}
+
+/** A replica opened from an empty store with the fixture's changes applied. */
+export function fixtureReplica(sql: SqlJsStatic): Replica {
+  const replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
+  replica.apply(fixtureChanges());
+  return replica;
 }

@@ -8,7 +8,7 @@ import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 
-import { fetchCheckCatalog, fetchConfig, ICheckInfo } from '../api/client';
+import { fetchCheckCatalog, ICheckInfo } from '../api/client';
 import { componentIcon } from '../icons';
 import { CommandIDs, IPlumbline, PLUGIN_ID } from '../tokens';
 import { CellBadges } from './badges';
@@ -33,7 +33,7 @@ export const componentsPlugin: JupyterFrontEndPlugin<void> = {
     let defaultOwner = '';
     let gitUser: string | null = null;
     let catalog: Promise<ICheckInfo[]> | null = null;
-    void fetchConfig().then(config => (gitUser = config.git_user_name), () => undefined);
+    void plumbline.config.then(config => (gitUser = config.git_user_name), () => undefined);
     void settingRegistry?.load(PLUGIN_ID).then(settings => {
       const read = () => (defaultOwner = (settings.get('defaultOwner').composite as string) ?? '');
       read();

@@ -4,6 +4,8 @@
  */
 import type { Database, SqlValue } from 'sql.js';
 
+import { checkSummarySql, ICheckSummary, parseCheckSummary } from './checks';
+
 export type RunStatus = 'running' | 'ok' | 'error' | 'interrupted';
 
 export interface IRunRow {
@@ -23,8 +25,8 @@ export interface IRunRow {
   notes: string | null;
   /** First code line of the cell (else its first comment), to recognise it. */
   codePreview: string;
-  /** Checks recorded with this run: how many, how many passed, failed, errored. */
-  checks: { total: number; passed: number; failed: number; errored: number; problems: string };
+  /** Checks recorded with this run. */
+  checks: ICheckSummary;
 }
 
 const RUN_COLUMNS = `
@@ -32,12 +34,7 @@ const RUN_COLUMNS = `
   r.status, r.started_at, r.ended_at, r.duration_ms, r.error_name,
   r.error_value, r.git_commit, r.git_dirty, r.notes,
   substr(c.code, 1, 200) AS code_preview,
-  (SELECT count(*) FROM check_results k WHERE k.run_id = r.id),
-  (SELECT count(*) FROM check_results k WHERE k.run_id = r.id AND k.status = 'pass'),
-  (SELECT count(*) FROM check_results k WHERE k.run_id = r.id AND k.status = 'fail'),
-  (SELECT count(*) FROM check_results k WHERE k.run_id = r.id AND k.status = 'error'),
-  (SELECT coalesce(group_concat(k.message, char(10)), '') FROM check_results k
-    WHERE k.run_id = r.id AND k.status != 'pass')`;
+  ${checkSummarySql('r.id')}`;
 
 function toRun(row: SqlValue[]): IRunRow {
   const lines = String(row[14] ?? '')
@@ -62,13 +59,7 @@ function toRun(row: SqlValue[]): IRunRow {
     gitDirty: row[12] === null ? null : row[12] === 1,
     notes: row[13] as string | null,
     codePreview: firstLine,
-    checks: {
-      total: row[15] as number,
-      passed: row[16] as number,
-      failed: row[17] as number,
-      errored: row[18] as number,
-      problems: String(row[19] ?? '')
-    }
+    checks: parseCheckSummary(row[15])
   };
 }
 

@@ -8,6 +8,7 @@ import { refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
+import { checksStatus } from '../queries/checks';
 import { IRunRow, runCountsOfNotebook, runsOfNotebook } from '../queries/runs';
 import { ReplicaSync } from '../replica/sync';
 import { formatDuration, formatWhen } from './format';
@@ -162,8 +163,8 @@ export class RunsPanel extends Widget {
     const meta = document.createElement('div');
     meta.className = 'jp-Plumbline-runMeta';
     meta.append(component);
-    if (run.checks.total) {
-      const state = run.checks.failed ? 'fail' : run.checks.errored ? 'error' : 'pass';
+    const state = checksStatus(run.checks);
+    if (state) {
       const checks = span(
         trans.__('checks %1/%2', run.checks.passed, run.checks.total),
         `jp-Plumbline-runChecks jp-mod-${state}`

@@ -163,44 +163,23 @@ def nulls(ctx: Context) -> Outcome:
 def ranges(ctx: Context) -> Outcome:
     from pandas.api import types
 
-    frame = as_frame(ctx, 0)
-    limit = ctx.params["max_share"]
-    bounds = ctx.params["columns"]
-    columns, missing = _select(frame, list(bounds))
-    problems = [f"column '{c}' is missing from {ctx.name(0)}" for c in missing]
-    rows = len(frame)
-    details: dict = {"rows": rows, "columns": {}}
-    found = []
-    for column in columns:
-        values = frame[column]
+    def measure(column, values, bound):
         if not (types.is_numeric_dtype(values) or types.is_datetime64_any_dtype(values)):
-            problems.append(f"column '{column}' is {values.dtype}, not numbers or timestamps")
-            continue
-        low, high = (_bound(b, values) for b in bounds[column])
+            return f"column '{column}' is {values.dtype}, not numbers or timestamps"
+        low, high = (_bound(b, values) for b in bound)
         outside = values.isna() & False  # all False; comparisons below skip nulls
         if low is not None:
             outside |= values < low
         if high is not None:
             outside |= values > high
-        count = int(outside.sum())
-        share = count / rows if rows else 0.0
         lowest, highest = values.min(), values.max()
-        details["columns"][str(column)] = {
-            "outside": count, "share": share, "min": lowest, "max": highest,
-            "range": bounds[column],
-        }
-        if share > limit:
-            low_text, high_text = bounds[column]
-            span = (f"[{'-inf' if low_text is None else _show(low_text)}, "
-                    f"{'inf' if high_text is None else _show(high_text)}]")
-            found.append((share, (
-                f"column '{column}' has {num(count)} of {num(rows)} rows ({pct(share)}, allowed "
-                f"{pct(limit)}) outside {span} (min {_show(lowest)}, max {_show(highest)})"
-            )))
-    problems += [text for _, text in sorted(found, key=lambda f: -f[0])]
-    if problems:
-        return Outcome(False, summarize(problems), details)
-    return Outcome(True, f"{len(columns)} columns within their ranges", details)
+        low_text, high_text = bound
+        span = (f"[{'-inf' if low_text is None else _show(low_text)}, "
+                f"{'inf' if high_text is None else _show(high_text)}]")
+        return (int(outside.sum()), {"min": lowest, "max": highest, "range": bound},
+                lambda: f"{span} (min {_show(lowest)}, max {_show(highest)})")
+
+    return _share_outside(ctx, ctx.params["columns"], measure, "ranges")
 
 
 @builtin(
@@ -222,33 +201,47 @@ def ranges(ctx: Context) -> Outcome:
     },
 )
 def categories(ctx: Context) -> Outcome:
+    def measure(column, values, allowed):
+        bad = values.notna() & ~values.isin(allowed)
+        top = values[bad].value_counts().head(5)
+        unexpected = [[plain(value), int(n)] for value, n in top.items()]
+        shown = ", ".join(f"{v!r} ({num(n)})" for v, n in unexpected)
+        return (int(bad.sum()), {"unexpected": unexpected},
+                lambda: f"the {len(allowed)} allowed values: {shown}")
+
+    return _share_outside(ctx, ctx.params["columns"], measure, "allowed values")
+
+
+def _share_outside(ctx: Context, wanted: dict, measure, what: str) -> Outcome:
+    """Per listed column, the share of rows outside what is allowed, against max_share.
+
+    ``measure(column, values, allowed)`` returns a problem text, or (count outside,
+    details, a function describing what is allowed for the failure message).
+    """
     frame = as_frame(ctx, 0)
     limit = ctx.params["max_share"]
-    allowed_by_column = ctx.params["columns"]
-    columns, missing = _select(frame, list(allowed_by_column))
+    columns, missing = _select(frame, list(wanted))
     problems = [f"column '{c}' is missing from {ctx.name(0)}" for c in missing]
     rows = len(frame)
     details: dict = {"rows": rows, "columns": {}}
     found = []
     for column in columns:
-        values = frame[column]
-        allowed = allowed_by_column[column]
-        bad = values.notna() & ~values.isin(allowed)
-        count = int(bad.sum())
+        measured = measure(column, frame[column], wanted[column])
+        if isinstance(measured, str):
+            problems.append(measured)
+            continue
+        count, extra, allowed_text = measured
         share = count / rows if rows else 0.0
-        top = values[bad].value_counts().head(5)
-        unexpected = [[plain(value), int(n)] for value, n in top.items()]
-        details["columns"][str(column)] = {"outside": count, "share": share, "unexpected": unexpected}
+        details["columns"][str(column)] = {"outside": count, "share": share, **extra}
         if share > limit:
-            shown = ", ".join(f"{v!r} ({num(n)})" for v, n in unexpected)
             found.append((share, (
                 f"column '{column}' has {num(count)} of {num(rows)} rows ({pct(share)}, allowed "
-                f"{pct(limit)}) outside the {len(allowed)} allowed values: {shown}"
+                f"{pct(limit)}) outside {allowed_text()}"
             )))
     problems += [text for _, text in sorted(found, key=lambda f: -f[0])]
     if problems:
         return Outcome(False, summarize(problems), details)
-    return Outcome(True, f"{len(columns)} columns within their allowed values", details)
+    return Outcome(True, f"{len(columns)} columns within their {what}", details)
 
 
 @builtin(

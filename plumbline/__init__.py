@@ -13,6 +13,10 @@ def __getattr__(name):
         from . import checks
 
         return getattr(checks, name)
+    if name == "load":
+        from .artifacts.load import load
+
+        return load
     raise AttributeError(f"module 'plumbline' has no attribute {name!r}")
 
 

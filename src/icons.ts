@@ -23,3 +23,16 @@ export const componentIcon = new LabIcon({
   </g>
 </svg>`
 });
+
+/** Lineage: three nodes joined by edges. */
+export const lineageIcon = new LabIcon({
+  name: 'jupyterlab-plumbline:lineage',
+  svgstr: `<svg xmlns="http://www.w3.org/2000/svg" width="16" viewBox="0 0 24 24">
+  <g class="jp-icon3" fill="#616161">
+    <rect x="3" y="2" width="8" height="6" rx="1"/>
+    <rect x="13" y="16" width="8" height="6" rx="1"/>
+    <rect x="3" y="16" width="8" height="6" rx="1"/>
+    <path d="M6 8h2v8H6zM7 11h10v5h-2v-3H7z"/>
+  </g>
+</svg>`
+});

@@ -20,6 +20,7 @@ import { loadSqlJs } from './replica/sqljs';
 import { ReplicaSync } from './replica/sync';
 import { RunsPanel } from './sidebar/runsPanel';
 import { componentsPlugin } from './components/plugin';
+import { lineagePlugin } from './lineage/plugin';
 import { CommandIDs, IPlumbline, PLUGIN_ID } from './tokens';
 
 
@@ -60,7 +61,8 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
       sync,
       translator,
       maxRows: () => settings.maxRows,
-      revealCell: (notebook, cellId) => revealCell(app, notebook, cellId)
+      revealCell: (notebook, cellId) => revealCell(app, notebook, cellId),
+      inspectRun: runId => void app.commands.execute(CommandIDs.inspectRun, { runId })
     });
     panel.title.icon = plumblineIcon;
     app.shell.add(panel, 'left', { rank: 650 });
@@ -147,6 +149,21 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
       icon: plumblineIcon,
       execute: () => app.shell.activateById(panel.id)
     });
+    app.commands.addCommand(CommandIDs.revealCell, {
+      label: trans.__('Go to the Cell of a Run'),
+      execute: async args => {
+        const path = args.notebookPath as string;
+        const cellId = args.cellId as string;
+        let notebook = tracker.find(panel => panel.context.path === path) ?? null;
+        if (!notebook) {
+          notebook = (await app.commands.execute('docmanager:open', { path })) as NotebookPanel;
+          await notebook?.context.ready;
+        }
+        if (notebook) {
+          revealCell(app, notebook, cellId);
+        }
+      }
+    });
     app.commands.addCommand(CommandIDs.refresh, {
       label: trans.__('Refresh Plumbline Runs'),
       execute: () => refresh()
@@ -183,4 +200,4 @@ function revealCell(app: JupyterFrontEnd, panel: NotebookPanel, cellId: string):
   }
 }
 
-export default [plugin, componentsPlugin];
+export default [plugin, componentsPlugin, lineagePlugin];

@@ -10,6 +10,13 @@ export namespace CommandIDs {
   export const tagComponent = 'plumbline:tag-component';
   export const mergeComponents = 'plumbline:merge-components';
   export const untagComponent = 'plumbline:untag-component';
+  export const revealCell = 'plumbline:reveal-cell';
+  export const openLineage = 'plumbline:open-lineage';
+  export const inspectRun = 'plumbline:inspect-run';
+  export const inspectCell = 'plumbline:inspect-cell';
+  export const componentHistory = 'plumbline:component-history';
+  export const trace = 'plumbline:trace';
+  export const sqlConsole = 'plumbline:sql-console';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */

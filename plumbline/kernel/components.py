@@ -23,6 +23,7 @@ class ComponentCell:
     info: ComponentInfo
     checks: tuple[dict, ...] = field(default_factory=tuple)
     part: str = "only"
+    materialize: bool = False  # keep a copy of every output under .plumbline/artifacts/
 
     @property
     def runs_before_checks(self) -> bool:
@@ -57,6 +58,7 @@ def parse_component(metadata: Any) -> Optional[ComponentCell]:
         ),
         checks=tuple(c for c in checks if isinstance(c, dict)) if isinstance(checks, list) else (),
         part=part if part in PARTS else "only",
+        materialize=meta.get("materialize") is True,
     )
 
 

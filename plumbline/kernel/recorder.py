@@ -25,6 +25,7 @@ from ..store.liveness import pid_alive
 from .checking import CheckRunner
 from .components import ComponentCell, parse_component
 from .gitinfo import GitProbe
+from .lineage import Lineage, analysis_of
 
 
 WRITE_TIMEOUT = 10.0  # seconds a write waits for another process's lock
@@ -64,6 +65,7 @@ class CellRecorder:
         # A stack, because a cell may call run_cell() itself (nested runs).
         self._running: list[Optional[tuple[str, Optional[ComponentCell], Any]]] = []
         self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
+        self.lineage = Lineage(shell, self._write_background, Path(store.path).parent, warn)
         self._write("register_session", self.session)
         try:
             store.mark_orphaned_runs(self.session.hostname, pid_alive, exclude_session=self.session.id)
@@ -75,8 +77,10 @@ class CellRecorder:
     def pre_run_cell(self, info: Any) -> None:
         pushed = False
         try:
+            self.lineage.wait()  # the previous cells' outputs are hashed (see lineage/__init__.py)
             metadata = self._request_metadata()
             component = parse_component(metadata)
+            analysis, stored_analysis = analysis_of(info.raw_cell or "")
             run = RunStart(
                 id=str(uuid.uuid4()),
                 kernel_session=self.session.id,
@@ -88,11 +92,13 @@ class CellRecorder:
                 execution_count=getattr(self.shell, "execution_count", None),
                 git_commit=self.git.commit(),
                 component=component.info if component else None,
+                analysis=stored_analysis,
             )
             self._running.append((run.id, component, info))
             pushed = True
             self._write("start_run", run)
             self.git.request_dirty(run.id, self._on_dirty)
+            self.lineage.begin(run.id, analysis, materialize=bool(component and component.materialize))
             if component is not None and component.runs_before_checks:
                 try:
                     self._write("record_checks", run.id, self.checks.run(component, "before"))
@@ -118,6 +124,10 @@ class CellRecorder:
         if current is None:
             return
         run_id, component, _ = current
+        try:
+            self.lineage.end(run_id)  # outputs are hashed in the background
+        except Exception as exc:
+            self._report(exc)
         try:
             status, error = "ok", None
             if result is None:
@@ -146,6 +156,10 @@ class CellRecorder:
 
     def close(self) -> None:
         self.checks.close()
+        try:
+            self.lineage.close()
+        except Exception:
+            pass
         try:
             self._flush()
             self.store.end_session(self.session.id)
@@ -179,6 +193,15 @@ class CellRecorder:
         with self._write_lock:
             self._backlog.append((method, args))
             self._flush()
+
+    def _write_background(self, method: str, *args: Any) -> None:
+        """A write from a worker thread: while the store is known to be unavailable it
+        waits in the backlog for the next cell, which retries (and tells the user)."""
+        with self._write_lock:
+            if self._warned:
+                self._backlog.append((method, args))
+            else:
+                self._write(method, *args)
 
     def _flush(self) -> None:
         with self._write_lock:

@@ -7,6 +7,7 @@ from jupyter_server.utils import url_path_join
 from .handlers.changes import ChangesHandler
 from .handlers.checks import ChecksCatalogHandler
 from .handlers.config import ConfigHandler
+from .handlers.flags import FlagsHandler
 from .handlers.notes import RunNotesHandler
 from .handlers.snapshot import SnapshotHandler
 
@@ -21,6 +22,7 @@ def setup_routes(web_app, *, store, db_path: str, problem: str | None) -> None:
         ("snapshot", SnapshotHandler),
         ("changes", ChangesHandler),
         ("checks/catalog", ChecksCatalogHandler),
+        ("flags", FlagsHandler),
         (r"runs/(?P<run_id>[0-9a-fA-F-]{1,64})/notes", RunNotesHandler),
     ]
     web_app.add_handlers(

@@ -2,10 +2,13 @@
 
 from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreVersionError
 from .location import default_store_path, resolve_store_path
-from .models import CheckRecord, ComponentInfo, KernelSession, RunEnd, RunStart
+from .models import ArtifactRecord, CheckRecord, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, io_id
 from .store import REPLICATED_TABLES, Store, code_hash
 
 __all__ = [
+    "ArtifactRecord",
+    "IORecord",
+    "io_id",
     "CheckRecord",
     "ComponentInfo",
     "REPLICATED_TABLES",

@@ -53,6 +53,7 @@ class RunStart:
     execution_count: Optional[int] = None
     git_commit: Optional[str] = None
     component: Optional[ComponentInfo] = None
+    analysis: Optional[dict] = None  # plumbline.analysis of the code, stored with the snapshot
 
 
 @dataclass(frozen=True)
@@ -67,3 +68,55 @@ class RunEnd:
     def __post_init__(self) -> None:
         if self.status not in RUN_STATUSES[1:]:
             raise ValueError(f"A finished run's status is one of {RUN_STATUSES[1:]}, not {self.status!r}")
+
+
+IO_DIRECTIONS = ("input", "output")
+IO_KINDS = ("variable", "file")
+IO_HOWS = ("read", "assigned", "mutated", "written")
+
+
+def io_id(run_id: str, direction: str, kind: str, name: str) -> str:
+    """The id of one input or output of a run; known before the row is written."""
+    return f"{run_id}/{'in' if direction == 'input' else 'out'}/{'var' if kind == 'variable' else 'file'}/{name}"
+
+
+@dataclass(frozen=True)
+class IORecord:
+    """One value or file a run read (input) or wrote (output): a row of ``run_io``."""
+
+    run_id: str
+    direction: str  # 'input' | 'output'
+    kind: str  # 'variable' | 'file'
+    name: str
+    how: str  # 'read' | 'assigned' | 'mutated' | 'written'
+    created_at: float
+    type: Optional[str] = None
+    value_hash: Optional[str] = None
+    strategy: Optional[str] = None
+    shape: Optional[tuple[int, ...]] = None
+    columns: Optional[tuple[tuple[str, str], ...]] = None
+    size_bytes: Optional[int] = None
+    row_count: Optional[int] = None
+    # Inputs: the output this value was. None for a file: the store looks for the
+    # latest output of the same path with the same content.
+    source_io_id: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        if self.direction not in IO_DIRECTIONS or self.kind not in IO_KINDS or self.how not in IO_HOWS:
+            raise ValueError(f"Not a valid run_io row: {self.direction}/{self.kind}/{self.how}")
+
+    @property
+    def id(self) -> str:
+        return io_id(self.run_id, self.direction, self.kind, self.name)
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    """A materialized value under ``.plumbline/artifacts/`` (a row of ``artifacts``)."""
+
+    hash: str
+    path: str  # relative to the store's folder
+    format: str  # 'parquet' | 'npy' | 'joblib' | 'pickle'
+    type: str
+    size_bytes: int
+    created_at: float

@@ -21,12 +21,15 @@ from typing import Callable, Iterable, Iterator, Optional
 
 from .errors import StoreCorruptError, StoreError, StoreLockedError
 from .migrations import migrate
-from .models import CheckRecord, ComponentInfo, KernelSession, RunEnd, RunStart
+from .models import ArtifactRecord, CheckRecord, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart
 
 # Tables the browser replicates, in the order changes must be applied.
-REPLICATED_TABLES = ("code_snapshots", "kernel_sessions", "components", "runs", "check_results")
+REPLICATED_TABLES = (
+    "code_snapshots", "kernel_sessions", "components", "runs", "check_results", "artifacts", "run_io", "flags",
+)
 
 MAX_NOTE_CHARS = 10_000
+MAX_FLAG_NOTE_CHARS = 2_000
 MAX_ERROR_VALUE_CHARS = 4_000
 
 
@@ -178,6 +181,11 @@ class Store:
                 "INSERT OR IGNORE INTO code_snapshots (hash, code, created_at) VALUES (?, ?, ?)",
                 (digest, code, run.started_at),
             )
+            if run.analysis is not None:
+                conn.execute(
+                    "UPDATE code_snapshots SET analysis = ? WHERE hash = ? AND analysis IS NULL",
+                    (json.dumps(run.analysis, sort_keys=True), digest),
+                )
             component_id = None
             if run.component_name:
                 component_id = _ensure_component(
@@ -262,6 +270,89 @@ class Store:
     def check_results(self, run_id: str) -> list[dict]:
         rows = self._read("SELECT * FROM check_results WHERE run_id = ? ORDER BY id", (run_id,))
         return [dict(r) for r in rows]
+
+    # -- lineage ---------------------------------------------------------------
+
+    def record_io(self, records: Iterable[IORecord]) -> None:
+        """Inputs and outputs of runs. Idempotent (a replayed backlog writes nothing twice).
+
+        A file input without a known source links to the latest earlier output of
+        the same path with the same content, from any run: that is how a notebook
+        that reads ``features.parquet`` links to the one that wrote it.
+        """
+        rows = list(records)
+        if not rows:
+            return
+        with self._write() as conn:
+            for r in rows:
+                conn.execute(
+                    "INSERT OR IGNORE INTO run_io (id, run_id, direction, kind, name, how, type, value_hash, "
+                    "strategy, shape, columns, size_bytes, row_count, source_io_id, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        _text(r.id), r.run_id, r.direction, r.kind, _text(r.name), r.how, _text(r.type),
+                        r.value_hash, _text(r.strategy),
+                        None if r.shape is None else json.dumps(list(r.shape)),
+                        None if r.columns is None else json.dumps([list(c) for c in r.columns]),
+                        r.size_bytes, r.row_count, r.source_io_id, r.created_at,
+                    ),
+                )
+                if r.direction == "input" and r.kind == "file" and r.source_io_id is None and r.value_hash:
+                    conn.execute(
+                        "UPDATE run_io SET source_io_id = (SELECT o.id FROM run_io o WHERE o.kind = 'file' "
+                        "AND o.direction = 'output' AND o.name = ? AND o.value_hash = ? AND o.run_id != ? "
+                        "AND o.created_at <= ? ORDER BY o.created_at DESC LIMIT 1) WHERE id = ?",
+                        (_text(r.name), r.value_hash, r.run_id, r.created_at, _text(r.id)),
+                    )
+
+    def record_artifact(self, io_id: str, artifact: Optional[ArtifactRecord], note: Optional[str] = None) -> None:
+        """Link an output to its materialized copy (stored once per content), or say why there is none."""
+        with self._write() as conn:
+            if artifact is not None:
+                conn.execute(
+                    "INSERT OR IGNORE INTO artifacts (hash, path, format, type, size_bytes, created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    (artifact.hash, artifact.path, artifact.format, _text(artifact.type), artifact.size_bytes,
+                     artifact.created_at),
+                )
+            conn.execute(
+                "UPDATE run_io SET artifact_hash = ?, artifact_note = ? WHERE id = ?",
+                (artifact.hash if artifact else None, _clip(note, MAX_ERROR_VALUE_CHARS), _text(io_id)),
+            )
+
+    def artifact(self, digest: str) -> Optional[dict]:
+        rows = self._read("SELECT * FROM artifacts WHERE hash = ?", (digest,))
+        return dict(rows[0]) if rows else None
+
+    def run_io(self, run_id: str) -> list[dict]:
+        """Inputs and outputs of one run (tests and tools; the UI queries its replica)."""
+        rows = self._read("SELECT * FROM run_io WHERE run_id = ? ORDER BY direction, kind, name", (run_id,))
+        return [dict(r) for r in rows]
+
+    def io(self, where: str = "1", params: Iterable = ()) -> list[dict]:
+        return [dict(r) for r in self._read(f"SELECT * FROM run_io WHERE {where} ORDER BY created_at, id", params)]
+
+    def set_flag(self, io_id: str, flagged: bool, note: Optional[str] = None) -> None:
+        """Flag an output as wrong (or clear the flag). Flags are never deleted."""
+        if note is not None and not isinstance(note, str):
+            raise ValueError("A flag's note is text.")
+        if note and len(note) > MAX_FLAG_NOTE_CHARS:
+            raise ValueError(f"A flag's note has at most {MAX_FLAG_NOTE_CHARS} characters; this one has {len(note)}.")
+        now = time.time()
+        with self._write() as conn:
+            row = conn.execute("SELECT direction FROM run_io WHERE id = ?", (io_id,)).fetchone()
+            if row is None:
+                raise KeyError(io_id)
+            if row[0] != "output":
+                raise ValueError("Only outputs can be flagged: flag the run's output that is wrong.")
+            if flagged:
+                conn.execute(
+                    "INSERT INTO flags (io_id, note, flagged_at) VALUES (?, ?, ?) ON CONFLICT (io_id) DO UPDATE "
+                    "SET note = excluded.note, flagged_at = excluded.flagged_at, cleared_at = NULL",
+                    (io_id, _text(note) or None, now),
+                )
+            else:
+                conn.execute("UPDATE flags SET cleared_at = ? WHERE io_id = ? AND cleared_at IS NULL", (now, io_id))
 
     def set_git_dirty(self, run_ids: Iterable[str], dirty: Optional[bool]) -> None:
         ids = list(run_ids)

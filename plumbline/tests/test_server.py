@@ -12,7 +12,7 @@ from tornado.httpclient import HTTPClientError
 
 from plumbline.store import KernelSession, RunStart
 
-ENDPOINTS = ["config", "snapshot", "changes?since=0", "runs/abc/notes", "checks/catalog"]
+ENDPOINTS = ["config", "snapshot", "changes?since=0", "runs/abc/notes", "checks/catalog", "flags"]
 
 
 def server_store(jp_serverapp):
@@ -77,8 +77,8 @@ async def test_notes_write_and_validate(jp_fetch, jp_serverapp):
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 async def test_endpoints_refuse_unauthenticated_requests(endpoint, http_server_client, jp_base_url):
-    method = "PUT" if endpoint.endswith("notes") else "GET"
-    body = json.dumps({"text": "x"}) if method == "PUT" else None
+    method = "PUT" if endpoint.endswith(("notes", "flags")) else "GET"
+    body = json.dumps({"text": "x", "io_id": "x", "flagged": True}) if method == "PUT" else None
     response = await http_server_client.fetch(
         f"{jp_base_url}plumbline/{endpoint}", method=method, body=body, raise_error=False
     )
@@ -118,3 +118,36 @@ async def test_check_catalog_describes_the_builtins(jp_fetch):
             "time_leakage", "class_balance", "metric_gap", "feature_importance"} <= names
     nulls = next(c for c in checks if c["name"] == "nulls")
     assert nulls["params"]["properties"]["max_fraction"]["default"] == 0.0
+
+
+async def test_flags_set_clear_and_validate(jp_fetch, jp_serverapp):
+    from plumbline.store import IORecord, io_id
+
+    store = server_store(jp_serverapp)
+    store.register_session(KernelSession(id="s", hostname="h", pid=1, started_at=time.time()))
+    store.start_run(RunStart(id="r1", kernel_session="s", code="y = x + 1", started_at=time.time()))
+    now = time.time()
+    store.record_io([
+        IORecord(run_id="r1", direction="input", kind="variable", name="x", how="read", created_at=now),
+        IORecord(run_id="r1", direction="output", kind="variable", name="y", how="assigned", created_at=now),
+    ])
+    output = io_id("r1", "output", "variable", "y")
+
+    async def put(body):
+        return await jp_fetch("plumbline", "flags", method="PUT", body=json.dumps(body))
+
+    await put({"io_id": output, "flagged": True, "note": "<i>off by one</i>"})
+    flag = store._read("SELECT * FROM flags WHERE io_id = ?", (output,))[0]
+    assert flag["note"] == "<i>off by one</i>" and flag["cleared_at"] is None
+    await put({"io_id": output, "flagged": False})
+    assert store._read("SELECT cleared_at FROM flags WHERE io_id = ?", (output,))[0]["cleared_at"] is not None
+
+    for body, code in (
+        ({"io_id": output}, 400),  # no verdict
+        ({"io_id": output, "flagged": True, "note": 5}, 400),
+        ({"io_id": io_id("r1", "input", "variable", "x"), "flagged": True}, 400),  # inputs are not flagged
+        ({"io_id": "r1/out/var/nope", "flagged": True}, 404),
+    ):
+        with pytest.raises(HTTPClientError) as info:
+            await put(body)
+        assert info.value.code == code, body

@@ -41,3 +41,191 @@ export function fixtureReplica(sql: SqlJsStatic): Replica {
   replica.apply(fixtureChanges());
   return replica;
 }
+
+/** The lineage change page the Python store produces (plumbline/tests/fixture_lineage.py). */
+export function lineageChanges(): IChanges {
+  return JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', 'lineage-v1.json'), 'utf-8')
+  );
+}
+
+/**
+ * A replica of the lineage story: load -> clean -> featurize -> split -> train
+ * -> predict in pipeline.ipynb, report.ipynb reading featurize's file, clean
+ * re-run with new code, flags on predictions and summary.
+ */
+export function lineageReplica(sql: SqlJsStatic): Replica {
+  const replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
+  replica.apply(lineageChanges());
+  return replica;
+}
+
+/** The id the store gives an input or output (plumbline.store.io_id). */
+export function ioId(
+  runId: string,
+  direction: 'input' | 'output',
+  kind: 'variable' | 'file',
+  name: string
+): string {
+  return `${runId}/${direction === 'input' ? 'in' : 'out'}/${kind === 'file' ? 'file' : 'var'}/${name}`;
+}
+
+export interface ISyntheticRun {
+  id: string;
+  notebook?: string | null;
+  cell?: string | null;
+  component?: string | null;
+  code?: string;
+  startedAt: number;
+  status?: string;
+  /** source: the output id read; null or absent: from outside. */
+  inputs?: { kind?: 'variable' | 'file'; name: string; hash?: string | null; source?: string | null }[];
+  outputs?: {
+    kind?: 'variable' | 'file';
+    name: string;
+    how?: string;
+    hash?: string | null;
+    rows?: number | null;
+  }[];
+  checks?: ('pass' | 'fail' | 'error')[];
+}
+
+/**
+ * Writes synthetic lineage rows straight into a replica (no triggers, no
+ * Python), for tests of shapes the shared fixture lacks and for benchmarks.
+ */
+export class LineageBuilder {
+  readonly replica: Replica;
+  private _components = new Map<string, number>();
+  private _codes = new Set<string>();
+  private _statements: { [name: string]: import('sql.js').Statement } = {};
+
+  constructor(sql: SqlJsStatic) {
+    this.replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
+    const db = this.replica.db;
+    db.run(
+      "INSERT INTO kernel_sessions (id, hostname, pid, started_at) VALUES ('session', 'host', 1, 0)"
+    );
+    this._statements = {
+      code: db.prepare('INSERT INTO code_snapshots (hash, code, created_at) VALUES (?, ?, 0)'),
+      component: db.prepare(
+        'INSERT INTO components (notebook_path, name, created_at, updated_at) VALUES (?, ?, ?, ?)'
+      ),
+      run: db.prepare(
+        `INSERT INTO runs (id, notebook_path, cell_id, component_id, component_name, code_hash,
+           execution_count, kernel_session, started_at, ended_at, duration_ms, status, git_commit)
+         VALUES (?, ?, ?, ?, ?, ?, ?, 'session', ?, ?, 500, ?, 'abc123')`
+      ),
+      io: db.prepare(
+        `INSERT INTO run_io (id, run_id, direction, kind, name, how, type, value_hash, strategy,
+           shape, row_count, source_io_id, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'full', ?, ?, ?, ?)`
+      ),
+      check: db.prepare(
+        `INSERT INTO check_results (run_id, component_id, spec_id, name, phase, status, created_at)
+         VALUES (?, ?, ?, ?, 'after', ?, ?)`
+      ),
+      flag: db.prepare('INSERT INTO flags (io_id, note, flagged_at, cleared_at) VALUES (?, ?, ?, ?)')
+    };
+  }
+
+  get db(): import('sql.js').Database {
+    return this.replica.db;
+  }
+
+  /** Runs `write` in one transaction (much faster for many rows). */
+  transaction(write: () => void): void {
+    this.db.run('BEGIN');
+    try {
+      write();
+      this.db.run('COMMIT');
+    } catch (error) {
+      this.db.run('ROLLBACK');
+      throw error;
+    }
+  }
+
+  run(run: ISyntheticRun): this {
+    const notebook = run.notebook === undefined ? 'nb.ipynb' : run.notebook;
+    const code = run.code ?? `# ${run.id}`;
+    if (!this._codes.has(code)) {
+      this._codes.add(code);
+      this._statements.code.run([`hash:${code}`, code]);
+    }
+    let componentId: number | null = null;
+    if (run.component) {
+      const key = `${notebook}\u0000${run.component}`;
+      componentId = this._components.get(key) ?? null;
+      if (componentId === null) {
+        this._statements.component.run([notebook, run.component, run.startedAt, run.startedAt]);
+        componentId = this.db.exec('SELECT last_insert_rowid()')[0].values[0][0] as number;
+        this._components.set(key, componentId);
+      }
+    }
+    const ended = run.startedAt + 0.5;
+    this._statements.run.run([
+      run.id,
+      notebook,
+      run.cell === undefined ? `cell-${run.component ?? run.id}` : run.cell,
+      componentId,
+      run.component ?? null,
+      `hash:${code}`,
+      null,
+      run.startedAt,
+      ended,
+      run.status ?? 'ok'
+    ]);
+    for (const input of run.inputs ?? []) {
+      const kind = input.kind ?? 'variable';
+      this._statements.io.run([
+        ioId(run.id, 'input', kind, input.name),
+        run.id,
+        'input',
+        kind,
+        input.name,
+        'read',
+        kind === 'file' ? 'file' : 'pandas.core.frame.DataFrame',
+        input.hash ?? null,
+        null,
+        null,
+        input.source ?? null,
+        run.startedAt
+      ]);
+    }
+    for (const output of run.outputs ?? []) {
+      const kind = output.kind ?? 'variable';
+      const rows = output.rows ?? null;
+      this._statements.io.run([
+        ioId(run.id, 'output', kind, output.name),
+        run.id,
+        'output',
+        kind,
+        output.name,
+        output.how ?? (kind === 'file' ? 'written' : 'assigned'),
+        kind === 'file' ? 'file' : 'pandas.core.frame.DataFrame',
+        output.hash ?? null,
+        rows === null ? null : JSON.stringify([rows, 4]),
+        rows,
+        null,
+        ended
+      ]);
+    }
+    (run.checks ?? []).forEach((status, index) => {
+      this._statements.check.run([run.id, componentId, `check-${index}`, `check ${index}`, status, ended]);
+    });
+    return this;
+  }
+
+  flag(io: string, note: string | null, flaggedAt: number, clearedAt: number | null = null): this {
+    this._statements.flag.run([io, note, flaggedAt, clearedAt]);
+    return this;
+  }
+
+  /** Frees the prepared statements; the replica stays open. */
+  done(): Replica {
+    for (const statement of Object.values(this._statements)) {
+      statement.free();
+    }
+    return this.replica;
+  }
+}

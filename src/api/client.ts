@@ -90,3 +90,11 @@ export async function saveRunNote(runId: string, text: string): Promise<void> {
 export async function fetchCheckCatalog(): Promise<ICheckInfo[]> {
   return (await (await request('checks/catalog')).json()).checks;
 }
+
+/** Flag an output as wrong (or clear the flag); review ranks what flagged outputs share. */
+export async function saveFlag(ioId: string, flagged: boolean, note?: string): Promise<void> {
+  await request('flags', {
+    method: 'PUT',
+    body: JSON.stringify({ io_id: ioId, flagged, note: note ?? null })
+  });
+}

@@ -60,6 +60,7 @@ interface IDraft {
   owner: string;
   description: string;
   tags: string;
+  materialize: boolean;
   checks: ICheckDraft[];
 }
 
@@ -69,6 +70,7 @@ function draftOf(definition: IComponentDefinition): IDraft {
     owner: definition.owner ?? '',
     description: definition.description ?? '',
     tags: (definition.tags ?? []).join(', '),
+    materialize: definition.materialize ?? false,
     checks: (definition.checks ?? []).map(spec => ({
       id: spec.id,
       check: spec.check,
@@ -128,6 +130,7 @@ function validate(
       owner: draft.owner.trim(),
       description: draft.description.trim(),
       tags: draft.tags.split(',').map(t => t.trim()).filter(t => t.length > 0),
+      materialize: draft.materialize,
       checks
     }
   };
@@ -151,6 +154,14 @@ class ComponentForm extends Widget implements Dialog.IBodyWidget<IDraft> {
     if (error?.field === 'component') {
       this._error(this._fields.component.parentElement!, error.message);
     }
+    this._materialize.type = 'checkbox';
+    this._materialize.name = 'materialize';
+    this._materialize.checked = draft.materialize;
+    const materialize = document.createElement('label');
+    materialize.className = 'jp-Plumbline-field jp-Plumbline-materialize';
+    materialize.title = trans.__('Keep a copy of every output under .plumbline/artifacts/ (Parquet, .npy, joblib), deduplicated by content, so plumbline.load(run, name) gets an old version back.');
+    materialize.append(this._materialize, document.createTextNode(' ' + trans.__('Materialize outputs (keep a copy of each version)')));
+    this.node.append(materialize);
 
     const checksTitle = document.createElement('h3');
     checksTitle.textContent = trans.__('Checks');
@@ -193,6 +204,7 @@ class ComponentForm extends Widget implements Dialog.IBodyWidget<IDraft> {
       owner: this._fields.owner.value,
       description: this._fields.description.value,
       tags: this._fields.tags.value,
+      materialize: this._materialize.checked,
       checks: Array.from(this._checks.children).map(row => {
         const get = (name: string) =>
           (row.querySelector(`[name="${name}"]`) as HTMLInputElement | HTMLSelectElement).value;
@@ -313,6 +325,7 @@ class ComponentForm extends Widget implements Dialog.IBodyWidget<IDraft> {
   }
 
   private _fields: { [key: string]: HTMLInputElement };
+  private _materialize = document.createElement('input');
   private _checks = document.createElement('div');
   private _picker = document.createElement('select');
 }

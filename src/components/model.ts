@@ -29,6 +29,8 @@ export interface IComponentDefinition {
   description?: string;
   tags?: string[];
   checks?: ICheckSpec[];
+  /** Keep a copy of every output under .plumbline/artifacts/ (plumbline.load gets it back). */
+  materialize?: boolean;
 }
 
 export interface IComponentMetadata extends IComponentDefinition {
@@ -220,6 +222,9 @@ function clean(definition: IComponentDefinition): IComponentDefinition {
   }
   if (definition.checks?.length) {
     result.checks = definition.checks;
+  }
+  if (definition.materialize) {
+    result.materialize = true;
   }
   return result;
 }

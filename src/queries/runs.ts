@@ -36,13 +36,16 @@ const RUN_COLUMNS = `
   substr(c.code, 1, 200) AS code_preview,
   ${checkSummarySql('r.id')}`;
 
-function toRun(row: SqlValue[]): IRunRow {
-  const lines = String(row[14] ?? '')
+/** The first statement of a cell recognises it better than a leading comment. */
+export function codePreview(code: SqlValue): string {
+  const lines = String(code ?? '')
     .split('\n')
     .map(line => line.trim())
     .filter(line => line.length > 0);
-  // The first statement recognises a cell better than a leading comment.
-  const firstLine = lines.find(line => !line.startsWith('#')) ?? lines[0] ?? '';
+  return lines.find(line => !line.startsWith('#')) ?? lines[0] ?? '';
+}
+
+function toRun(row: SqlValue[]): IRunRow {
   return {
     id: String(row[0]),
     notebookPath: row[1] as string | null,
@@ -58,7 +61,7 @@ function toRun(row: SqlValue[]): IRunRow {
     gitCommit: row[11] as string | null,
     gitDirty: row[12] === null ? null : row[12] === 1,
     notes: row[13] as string | null,
-    codePreview: firstLine,
+    codePreview: codePreview(row[14]),
     checks: parseCheckSummary(row[15])
   };
 }

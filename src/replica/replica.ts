@@ -20,15 +20,6 @@ export interface IChanges {
   };
 }
 
-/** Tables the server replicates, in the order their changes are applied. */
-export const REPLICATED_TABLES = [
-  'code_snapshots',
-  'kernel_sessions',
-  'components',
-  'runs',
-  'check_results'
-] as const;
-
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export class Replica {
@@ -67,11 +58,16 @@ export class Replica {
       );
     }
     let written = 0;
+    // Which tables replicate is the server's to say (plumbline/store/store.py);
+    // the replica only accepts tables its schema has.
+    const known = this._tables();
     this.db.run('BEGIN');
     try {
-      for (const table of REPLICATED_TABLES) {
-        const page = changes.tables[table];
-        if (!page || page.rows.length === 0) {
+      for (const [table, page] of Object.entries(changes.tables)) {
+        if (!known.has(table)) {
+          throw new Error(`Unexpected table in change feed: ${table}`);
+        }
+        if (page.rows.length === 0) {
           continue;
         }
         for (const column of page.columns) {
@@ -99,6 +95,13 @@ export class Replica {
     }
     this._seq = changes.seq;
     return written;
+  }
+
+  private _tables(): Set<string> {
+    const result = this.db.exec(
+      "SELECT name FROM sqlite_master WHERE type = 'table'"
+    );
+    return new Set((result[0]?.values ?? []).map(([name]) => String(name)));
   }
 
   close(): void {

@@ -38,3 +38,27 @@ export function formatWhen(epochSeconds: number, nowMs = Date.now()): string {
   }
   return new Date(epochSeconds * 1000).toLocaleDateString();
 }
+
+/** "1000 × 12", or '' */
+export function formatShape(shape: number[] | null): string {
+  return shape && shape.length ? shape.join(' × ') : '';
+}
+
+export function formatBytes(bytes: number | null): string {
+  if (bytes === null || !Number.isFinite(bytes)) {
+    return '';
+  }
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
+}
+
+/** The last part of a qualified type name: pandas.core.frame.DataFrame → DataFrame. */
+export function shortType(type: string | null): string {
+  return type ? type.split('.').pop() ?? type : '';
+}

@@ -19,6 +19,8 @@ export interface IRunsPanelOptions {
   maxRows: () => number;
   /** Scroll a notebook to the cell of a run. */
   revealCell: (panel: NotebookPanel, cellId: string) => void;
+  /** Open a run's inspector (inputs, outputs, code diff, notes). */
+  inspectRun: (runId: string) => void;
 }
 
 export class RunsPanel extends Widget {
@@ -162,7 +164,16 @@ export class RunsPanel extends Widget {
     when.title = new Date(run.startedAt * 1000).toLocaleString();
     const meta = document.createElement('div');
     meta.className = 'jp-Plumbline-runMeta';
-    meta.append(component);
+    const inspect = document.createElement('button');
+    inspect.className = 'jp-Plumbline-inspect';
+    inspect.textContent = trans.__('inspect');
+    inspect.title = trans.__('Inputs, outputs, code diff and notes of this run');
+    inspect.addEventListener('keydown', event => event.stopPropagation());
+    inspect.addEventListener('click', event => {
+      event.stopPropagation();
+      this._options.inspectRun(run.id);
+    });
+    meta.append(inspect, component);
     const state = checksStatus(run.checks);
     if (state) {
       const checks = span(

@@ -1,0 +1,82 @@
+"""Sidebar first render with 10,000 runs, against 100 runs, in real JupyterLab.
+
+Builds a store where big.ipynb has 10,000 runs of a six-component pipeline and
+small.ipynb 100, starts JupyterLab on it (Galata, Debian chromium) and times
+showing each Plumbline sidebar until its content is drawn, interleaving the two
+notebooks. Prints medians, the ratio big / small, and the 300 ms target.
+
+    python bench/sidebar.py [--runs 10000] [--rounds 15] [--keep]
+
+Needs the UI-test packages (PLUMBLINE_SETUP_BROWSER=1 bash scripts/setup.sh).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _pipeline_store import PIPELINE, build, notebook_json  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_MS = 300.0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=10_000)
+    parser.add_argument("--baseline-runs", type=int, default=100)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--keep", action="store_true")
+    args = parser.parse_args()
+
+    folder = Path(tempfile.mkdtemp(prefix="plumbline-bench-sidebar-"))
+    try:
+        store = folder / ".plumbline" / "lineage.db"
+        started = time.perf_counter()
+        build(store, {"big.ipynb": args.runs, "small.ipynb": args.baseline_runs})
+        print(f"store: {args.runs} + {args.baseline_runs} runs, {store.stat().st_size / 2**20:.1f} MiB, "
+              f"built in {time.perf_counter() - started:.1f} s")
+        for name in ("big.ipynb", "small.ipynb"):
+            (folder / name).write_text(notebook_json([c for c, _, _ in PIPELINE]), "utf-8")
+        env = {**os.environ, "PLUMBLINE_BENCH_ROOT": str(folder), "PLUMBLINE_BENCH_DB": str(store),
+               "PLUMBLINE_BENCH_ROUNDS": str(args.rounds), "CI": "1"}
+        proc = subprocess.run(["jlpm", "playwright", "test", "-c", "playwright.bench.config.js"],
+                              cwd=ROOT / "ui-tests", env=env, capture_output=True, text=True)
+        line = next((l for l in proc.stdout.splitlines() if "PLUMBLINE_BENCH " in l), None)
+        if proc.returncode != 0 or line is None:
+            print(proc.stdout[-4000:], proc.stderr[-4000:], sep="\n", file=sys.stderr)
+            print("the UI benchmark did not run", file=sys.stderr)
+            return 2
+        data = json.loads(line.split("PLUMBLINE_BENCH ", 1)[1])
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    results = data["results"]
+    print(f"snapshot download (whole store, once per page): {data['snapshotMs']:.0f} ms")
+    print(f"{'panel':<20} {'100 runs (median)':>18} {'10,000 runs (median)':>21} {'p90':>8} {'ratio':>7}")
+    met = True
+    for panel in ("plumbline-sidebar", "plumbline-lineage"):
+        small = results[f"{panel} small.ipynb"]
+        big = results[f"{panel} big.ipynb"]
+        ms_small, ms_big = statistics.median(small), statistics.median(big)
+        p90 = sorted(big)[int(0.9 * (len(big) - 1))]
+        print(f"{panel:<20} {ms_small:>15.1f} ms {ms_big:>18.1f} ms {p90:>5.0f} ms {ms_big / ms_small:>6.2f}x")
+        met = met and ms_big <= TARGET_MS
+    print(f"target: first render with {args.runs:,} runs <= {TARGET_MS:.0f} ms -> {'MET' if met else 'NOT MET'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+/**
+ * A component's history: its runs over time as a Vega-Lite chart (rendered
+ * by JupyterLab's own Vega renderer) and as a table, newest first.
+ */
+import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { CommandRegistry } from '@lumino/commands';
+import { Panel, Widget } from '@lumino/widgets';
+
+import { componentHistory, IHistoryRow } from '../queries/lineage';
+import { ReplicaSync } from '../replica/sync';
+import { formatDuration } from '../sidebar/format';
+import { CommandIDs } from '../tokens';
+import { el, link, table } from './dom';
+import { historySpec, VEGALITE_MIME } from './specs';
+
+export interface IHistoryOptions {
+  sync: ReplicaSync;
+  commands: CommandRegistry;
+  trans: TranslationBundle;
+  rendermime: IRenderMimeRegistry | null;
+  notebookPath: string;
+  component: string;
+}
+
+export class ComponentHistory extends Panel {
+  constructor(private readonly _options: IHistoryOptions) {
+    super();
+    this.addClass('jp-Plumbline-history');
+    this.title.label = _options.trans.__('History of %1', _options.component);
+    this.title.caption = `${_options.notebookPath}: ${_options.component}`;
+    this.title.closable = true;
+    this.node.dataset.component = _options.component;
+    this._head.addClass('jp-Plumbline-historyHead');
+    this._chart.addClass('jp-Plumbline-historyChart');
+    this._table.addClass('jp-Plumbline-historyTable');
+    this.addWidget(this._head);
+    this.addWidget(this._chart);
+    this.addWidget(this._table);
+    _options.sync.changed.connect(this._render, this);
+    this._render();
+  }
+
+  dispose(): void {
+    this._options.sync.changed.disconnect(this._render, this);
+    super.dispose();
+  }
+
+  private _render(): void {
+    const { sync, trans, notebookPath, component } = this._options;
+    const replica = sync.replica;
+    if (!replica) {
+      this._head.node.replaceChildren(el('p', 'jp-Plumbline-message', trans.__('Loading the lineage store…')));
+      return;
+    }
+    const rows = componentHistory(replica.db, notebookPath, component);
+    const failed = rows.filter(row => row.status === 'error').length;
+    this._head.node.replaceChildren(
+      el('h2', '', trans.__('Component %1', component)),
+      el(
+        'p',
+        'jp-Plumbline-hint',
+        `${notebookPath} · ` + trans._n('%1 run', '%1 runs', rows.length) + (failed ? ' · ' + trans._n('%1 failed', '%1 failed', failed) : '')
+      )
+    );
+    void this._renderChart(rows);
+    this._renderTable(rows);
+  }
+
+  private async _renderChart(rows: IHistoryRow[]): Promise<void> {
+    const { rendermime, trans, component } = this._options;
+    const key = JSON.stringify(rows.map(row => [row.runId, row.status, row.durationMs, row.outputRows]));
+    if (key === this._chartKey) {
+      return;
+    }
+    this._chartKey = key;
+    if (!rows.length) {
+      this._chart.node.replaceChildren();
+      return;
+    }
+    if (!rendermime || !rendermime.mimeTypes.includes(VEGALITE_MIME)) {
+      this._chart.node.replaceChildren(
+        el('p', 'jp-Plumbline-hint', trans.__('Charts need JupyterLab\'s Vega renderer (@jupyterlab/vega5-extension), which is disabled.'))
+      );
+      return;
+    }
+    const renderer = rendermime.createRenderer(VEGALITE_MIME);
+    const model = rendermime.createModel({
+      data: { [VEGALITE_MIME]: historySpec(rows, { title: trans.__('%1 over time', component) }) as any },
+      trusted: true
+    });
+    await renderer.renderModel(model);
+    this._renderer?.dispose();
+    this._renderer = renderer;
+    this._chart.node.replaceChildren(renderer.node);
+  }
+
+  private _renderTable(rows: IHistoryRow[]): void {
+    const { trans, commands } = this._options;
+    const newestFirst = [...rows].reverse();
+    this._table.node.replaceChildren(
+      table(
+        'jp-Plumbline-historyRuns',
+        [trans.__('Run'), trans.__('Started'), trans.__('Status'), trans.__('Duration'), trans.__('Output rows'), trans.__('Checks'), trans.__('Commit')],
+        newestFirst.map(row => ({
+          cells: [
+            link(row.runId.slice(0, 8), () => void commands.execute(CommandIDs.inspectRun, { runId: row.runId }), 'jp-Plumbline-historyRun'),
+            new Date(row.startedAt * 1000).toLocaleString(),
+            el('span', `jp-Plumbline-status jp-mod-${row.status}`, row.status),
+            formatDuration(row.durationMs),
+            row.outputs.filter(o => o.rows !== null).map(o => `${o.name}: ${o.rows}`).join(', '),
+            row.checksTotal ? `${row.checksPassed}/${row.checksTotal}` : '',
+            row.gitCommit ? row.gitCommit.slice(0, 8) : ''
+          ],
+          attrs: { 'data-run-id': row.runId, 'data-status': row.status }
+        }))
+      )
+    );
+  }
+
+  private _chartKey = '';
+  private _renderer: Widget | null = null;
+  private _head = new Widget();
+  private _chart = new Widget();
+  private _table = new Widget();
+}

@@ -1,0 +1,122 @@
+/**
+ * Staleness of a notebook's components, kept current as runs arrive and as
+ * cells are edited, and shown on the cells (a marker next to the component
+ * badge). The rules are the query's (src/queries/lineage staleness()).
+ */
+import { NotebookPanel } from '@jupyterlab/notebook';
+import { TranslationBundle } from '@jupyterlab/translation';
+import { ISignal, Signal } from '@lumino/signaling';
+
+import { componentOf } from '../components/model';
+import { staleness, StaleReason } from '../queries/lineage';
+import { ReplicaSync } from '../replica/sync';
+
+const STALE = 'jp-Plumbline-stale';
+/** Edits are checked after typing pauses, not on every keystroke. */
+const EDIT_DELAY_MS = 300;
+
+export function describeReason(reason: StaleReason, trans: TranslationBundle): string {
+  switch (reason.kind) {
+    case 'code':
+      return trans.__('its code changed since it last ran');
+    case 'input':
+      return reason.newerComponent
+        ? trans.__('%1 has a newer version (from %2)', reason.name, reason.newerComponent)
+        : trans.__('%1 has a newer version', reason.name);
+    case 'upstream':
+      return trans.__('upstream component %1 is stale', reason.component);
+  }
+}
+
+export class NotebookStaleness {
+  constructor(
+    private readonly _panel: NotebookPanel,
+    private readonly _sync: ReplicaSync,
+    private readonly _trans: TranslationBundle
+  ) {
+    _sync.changed.connect(this._schedule0, this);
+    _panel.content.model?.contentChanged.connect(this._scheduleEdit, this);
+    _panel.context.pathChanged.connect(this._schedule0, this);
+    _panel.disposed.connect(() => this.dispose());
+    this._schedule(0);
+  }
+
+  /** Emitted after the stale set was recomputed. */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get panel(): NotebookPanel {
+    return this._panel;
+  }
+
+  /** Stale components of the notebook and why; absent: up to date. */
+  get reasons(): ReadonlyMap<string, StaleReason[]> {
+    return this._reasons;
+  }
+
+  dispose(): void {
+    if (this._disposed) {
+      return;
+    }
+    this._disposed = true;
+    window.clearTimeout(this._timer);
+    this._sync.changed.disconnect(this._schedule0, this);
+    Signal.clearData(this);
+  }
+
+  /** Recompute now. */
+  compute(): void {
+    const replica = this._sync.replica;
+    const model = this._panel.content.model;
+    if (!replica || !model || this._disposed) {
+      return;
+    }
+    const cells = Array.from(model.cells)
+      .filter(cell => cell.type === 'code')
+      .map(cell => ({ id: cell.id, source: cell.sharedModel.getSource() }));
+    this._reasons = staleness(replica.db, this._panel.context.path, cells);
+    this._markCells();
+    this._changed.emit();
+  }
+
+  private _markCells(): void {
+    for (const cell of this._panel.content.widgets) {
+      const component = componentOf(cell.model);
+      const reasons = component ? this._reasons.get(component.component) : undefined;
+      const header = cell.node.querySelector(':scope > .jp-CellHeader') ?? cell.node;
+      let marker = header.querySelector(':scope > .jp-Plumbline-staleMark') as HTMLElement | null;
+      if (!reasons || !reasons.length) {
+        cell.removeClass(STALE);
+        marker?.remove();
+        continue;
+      }
+      cell.addClass(STALE);
+      if (!marker) {
+        marker = document.createElement('div');
+        marker.className = 'jp-Plumbline-staleMark';
+        header.append(marker);
+      }
+      marker.textContent = this._trans.__('stale');
+      marker.title = this._trans.__('Stale: %1', reasons.map(r => describeReason(r, this._trans)).join('; '));
+    }
+  }
+
+  private _schedule0(): void {
+    this._schedule(0);
+  }
+
+  private _scheduleEdit(): void {
+    this._schedule(EDIT_DELAY_MS);
+  }
+
+  private _schedule(delay: number): void {
+    window.clearTimeout(this._timer);
+    this._timer = window.setTimeout(() => this.compute(), delay);
+  }
+
+  private _disposed = false;
+  private _timer = 0;
+  private _reasons: ReadonlyMap<string, StaleReason[]> = new Map();
+  private _changed = new Signal<this, void>(this);
+}

@@ -1,0 +1,27 @@
+/**
+ * Lineage queries over the replica (issue 3), one module per question:
+ *
+ *   lineage/values.ts  inputs/outputs of runs, code, previous run, run pickers
+ *   lineage/trace.ts   upstream and downstream traces of a value (recursive CTEs)
+ *   lineage/graph.ts   the component graph of a notebook
+ *   lineage/review.ts  runs shared by flagged outputs (mltrace's review)
+ *   history.ts         a component's runs over time
+ *   staleness.ts       what is stale in a notebook, and why
+ *   console.ts         the read-only SQL console
+ *
+ * The UI imports from here.
+ */
+export { codeOfRun, ioById, ioOfRun, previousRun, runRefs } from './lineage/values';
+export type { IoDirection, IoKind, IRunRef, IValueRow } from './lineage/values';
+export { traceDownstream, traceUpstream } from './lineage/trace';
+export type { ITraceNode, ITraceOptions } from './lineage/trace';
+export { componentGraph } from './lineage/graph';
+export type { IGraphEdge, IGraphNode } from './lineage/graph';
+export { reviewFlagged } from './lineage/review';
+export type { IReviewRow } from './lineage/review';
+export { componentHistory } from './history';
+export type { IHistoryRow } from './history';
+export { staleness } from './staleness';
+export type { StaleReason } from './staleness';
+export { readOnlyQuery } from './console';
+export type { IQueryResult } from './console';

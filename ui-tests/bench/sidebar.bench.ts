@@ -1,0 +1,62 @@
+/**
+ * UI benchmark (run by bench/sidebar.py, which prints the summary): time from
+ * showing a Plumbline sidebar to its content being drawn, for a notebook with
+ * 10,000 recorded runs against one with 100 (the baseline), same page, same
+ * replica, turns interleaved. Prints figures; asserts only that content was drawn.
+ */
+import { expect, test } from '@jupyterlab/galata';
+
+const ROUNDS = Number(process.env.PLUMBLINE_BENCH_ROUNDS ?? 15);
+
+test.use({ autoGoto: true });
+
+test('sidebar first render', async ({ page }) => {
+  test.setTimeout(600 * 1000);
+  const results: { [key: string]: number[] } = {};
+  for (const name of ['big.ipynb', 'small.ipynb']) {
+    await page.notebook.open(name);
+  }
+  // One snapshot load for the page: measured once, as context.
+  const snapshotMs = await page.evaluate(async () => {
+    const started = performance.now();
+    const response = await fetch('/plumbline/snapshot', { headers: { Authorization: '' } });
+    await response.arrayBuffer();
+    return performance.now() - started;
+  });
+
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 ? ['big.ipynb', 'small.ipynb'] : ['small.ipynb', 'big.ipynb'];
+    for (const name of order) {
+      await page.notebook.activate(name);
+      for (const [panel, selector] of [
+        ['plumbline-sidebar', '.jp-Plumbline-run'],
+        ['plumbline-lineage', '.jp-Plumbline-graphNode']
+      ]) {
+        // Hide the panel (show the file browser), then time showing it until drawn.
+        await page.evaluate(() => (window as any).jupyterapp.shell.activateById('filebrowser'));
+        const ms = await page.evaluate(
+          async ([id, sel]) => {
+            const app = (window as any).jupyterapp;
+            const node = document.getElementById(id)!;
+            const started = performance.now();
+            app.shell.activateById(id);
+            for (;;) {
+              // Drawn for this notebook: the subtitle names it and the content is there.
+              const title = node.querySelector('.jp-Plumbline-subtitle')?.textContent ?? '';
+              const current = app.shell.currentWidget?.context?.path ?? '';
+              if (title === current && node.querySelector(sel)) {
+                return performance.now() - started;
+              }
+              await new Promise(resolve => requestAnimationFrame(resolve));
+            }
+          },
+          [panel, selector]
+        );
+        (results[`${panel} ${name}`] ??= []).push(ms);
+      }
+    }
+  }
+  const rows = await page.locator('#plumbline-sidebar .jp-Plumbline-run').count();
+  expect(rows).toBeGreaterThan(0);
+  console.log(`PLUMBLINE_BENCH ${JSON.stringify({ snapshotMs, results })}`);
+});

@@ -3,7 +3,9 @@
 Builds a store where big.ipynb has 10,000 runs of a six-component pipeline and
 small.ipynb 100, starts JupyterLab on it (Galata, Debian chromium) and times
 showing each Plumbline sidebar until its content is drawn, interleaving the two
-notebooks. Prints medians, the ratio big / small, and the 300 ms target.
+notebooks. Prints medians, the ratio big / small, and the 300 ms target, and
+the time to download the store's snapshot (what a page pays once, before the
+first render).
 
     python bench/sidebar.py [--runs 10000] [--rounds 15] [--keep]
 
@@ -30,6 +32,34 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 300.0
 
 
+def run_ui(runs: int, baseline_runs: int, rounds: int, keep: bool):
+    """Build a store (big.ipynb: ``runs``, small.ipynb: ``baseline_runs``), run the UI bench on it."""
+    folder = Path(tempfile.mkdtemp(prefix="plumbline-bench-sidebar-"))
+    try:
+        store = folder / ".plumbline" / "lineage.db"
+        started = time.perf_counter()
+        build(store, {"big.ipynb": runs, "small.ipynb": baseline_runs})
+        print(f"store: {runs} + {baseline_runs} runs, {store.stat().st_size / 2**20:.1f} MiB, "
+              f"built in {time.perf_counter() - started:.1f} s")
+        for name in ("big.ipynb", "small.ipynb"):
+            (folder / name).write_text(notebook_json([c for c, _, _ in PIPELINE]), "utf-8")
+        env = {**os.environ, "PLUMBLINE_BENCH_ROOT": str(folder), "PLUMBLINE_BENCH_DB": str(store),
+               "PLUMBLINE_BENCH_ROUNDS": str(rounds), "CI": "1"}
+        proc = subprocess.run(["jlpm", "playwright", "test", "-c", "playwright.bench.config.js"],
+                              cwd=ROOT / "ui-tests", env=env, capture_output=True, text=True)
+        line = next((l for l in proc.stdout.splitlines() if "PLUMBLINE_BENCH " in l), None)
+        if proc.returncode != 0 or line is None:
+            print(proc.stdout[-4000:], proc.stderr[-4000:], sep="\n", file=sys.stderr)
+            print("the UI benchmark did not run", file=sys.stderr)
+            return None
+        return json.loads(line.split("PLUMBLINE_BENCH ", 1)[1])
+    finally:
+        if keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10_000)
@@ -38,43 +68,23 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    folder = Path(tempfile.mkdtemp(prefix="plumbline-bench-sidebar-"))
-    try:
-        store = folder / ".plumbline" / "lineage.db"
-        started = time.perf_counter()
-        build(store, {"big.ipynb": args.runs, "small.ipynb": args.baseline_runs})
-        print(f"store: {args.runs} + {args.baseline_runs} runs, {store.stat().st_size / 2**20:.1f} MiB, "
-              f"built in {time.perf_counter() - started:.1f} s")
-        for name in ("big.ipynb", "small.ipynb"):
-            (folder / name).write_text(notebook_json([c for c, _, _ in PIPELINE]), "utf-8")
-        env = {**os.environ, "PLUMBLINE_BENCH_ROOT": str(folder), "PLUMBLINE_BENCH_DB": str(store),
-               "PLUMBLINE_BENCH_ROUNDS": str(args.rounds), "CI": "1"}
-        proc = subprocess.run(["jlpm", "playwright", "test", "-c", "playwright.bench.config.js"],
-                              cwd=ROOT / "ui-tests", env=env, capture_output=True, text=True)
-        line = next((l for l in proc.stdout.splitlines() if "PLUMBLINE_BENCH " in l), None)
-        if proc.returncode != 0 or line is None:
-            print(proc.stdout[-4000:], proc.stderr[-4000:], sep="\n", file=sys.stderr)
-            print("the UI benchmark did not run", file=sys.stderr)
-            return 2
-        data = json.loads(line.split("PLUMBLINE_BENCH ", 1)[1])
-    finally:
-        if args.keep:
-            print(f"kept {folder}")
-        else:
-            shutil.rmtree(folder, ignore_errors=True)
-
-    results = data["results"]
-    print(f"snapshot download (whole store, once per page): {data['snapshotMs']:.0f} ms")
-    print(f"{'panel':<20} {'100 runs (median)':>18} {'10,000 runs (median)':>21} {'p90':>8} {'ratio':>7}")
+    big = run_ui(args.runs, args.baseline_runs, args.rounds, args.keep)
+    if big is None:
+        return 2
+    results = big["results"]
+    print(f"snapshot download (whole store, once per page): {big['snapshotMs']:.0f} ms")
+    print("warm (panel shown again, replica loaded; interleaved):")
+    print(f"{'panel':<20} {f'{args.baseline_runs:,} runs':>14} {f'{args.runs:,} runs':>14} {'p90':>8} {'ratio':>7}")
     met = True
     for panel in ("plumbline-sidebar", "plumbline-lineage"):
-        small = results[f"{panel} small.ipynb"]
-        big = results[f"{panel} big.ipynb"]
-        ms_small, ms_big = statistics.median(small), statistics.median(big)
-        p90 = sorted(big)[int(0.9 * (len(big) - 1))]
-        print(f"{panel:<20} {ms_small:>15.1f} ms {ms_big:>18.1f} ms {p90:>5.0f} ms {ms_big / ms_small:>6.2f}x")
+        few = results[f"{panel} small.ipynb"]
+        many = results[f"{panel} big.ipynb"]
+        ms_small, ms_big = statistics.median(few), statistics.median(many)
+        p90 = sorted(many)[int(0.9 * (len(many) - 1))]
+        print(f"{panel:<20} {ms_small:>11.1f} ms {ms_big:>11.1f} ms {p90:>5.0f} ms {ms_big / ms_small:>6.2f}x")
         met = met and ms_big <= TARGET_MS
-    print(f"target: first render with {args.runs:,} runs <= {TARGET_MS:.0f} ms -> {'MET' if met else 'NOT MET'}")
+    print(f"target: sidebar render with {args.runs:,} runs <= {TARGET_MS:.0f} ms -> {'MET' if met else 'NOT MET'}"
+          " (a page's first render also waits for the snapshot download above, once)")
     return 0
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 #: Bumped whenever a digest of the same value would change; part of every digest and of to_json().
-FINGERPRINT_VERSION = 1
+FINGERPRINT_VERSION = 2
 #: Default size above which frames and arrays are sampled (pandas memory_usage(deep=False), ndarray.nbytes).
 DEFAULT_FULL_LIMIT_BYTES = 256 * 2**20
 #: Rows hashed by the sampled strategy, in SAMPLE_ROWS // SAMPLE_BLOCK_ROWS evenly spaced blocks.
@@ -465,7 +465,19 @@ def _estimator(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
     return Fingerprint(tname, h.hexdigest(), strategy)
 
 
-# -- numpy --------------------------------------------------------------------------------------------
+# -- bulk data: numpy arrays and pandas columns ------------------------------------------------------
+#
+# Bulk bytes go through xxh3_128 (xxhash: ~10 GB/s, releases the GIL on big inputs); each array
+# or column becomes one 16-byte digest, which the BLAKE2b digest of the value then takes in with
+# the (small) metadata. Every column encoding starts with a tag naming it, so two encodings never
+# meet. Floats: every NaN is hashed as the canonical quiet NaN (so 0/0 and np.nan, or NaNs from
+# different SIMD paths, are equal); -0.0 and 0.0 stay different (exact bits otherwise, like scalars).
+
+
+def _xxh():
+    import xxhash  # a dependency; imported here so that fingerprinting an int imports nothing
+
+    return xxhash.xxh3_128()
 
 
 def _sample_starts(n: int) -> list[int]:
@@ -481,10 +493,46 @@ def _sampled_strategy(n: int) -> str:
             f"({blocks} evenly spaced blocks of {SAMPLE_BLOCK_ROWS}, first and last included)")
 
 
-def _feed_array_bytes(h, a, np) -> None:
-    c = np.ascontiguousarray(a)
-    if c.size:
-        h.update(c.reshape(-1).view(np.uint8))
+def _sample_index(n: int, np):
+    starts = np.asarray(_sample_starts(n), dtype=np.int64)
+    return (starts[:, None] + np.arange(SAMPLE_BLOCK_ROWS, dtype=np.int64)).ravel()
+
+
+def _canonical_nans(a, np):
+    """``a`` (float or complex) with every NaN replaced by the canonical quiet NaN; a copy only if
+    there is a NaN. Complex arrays come back as a view of their (real, imag) float pairs."""
+    if a.dtype.kind == "c":
+        a = np.ascontiguousarray(a)
+        a = a.view(np.dtype(f"{a.dtype.str[0]}f{a.dtype.itemsize // 2}"))
+    if not np.isnan(np.minimum.reduce(a, axis=None)):  # NaN propagates through minimum: one cheap pass
+        return a
+    nan = np.isnan(a)
+    a = a.copy()
+    a[nan] = np.nan
+    return a
+
+
+def _raw(a, np):
+    """The bytes of ``a``'s elements in C order as a flat uint8 view (NaNs canonical), copying only
+    when ``a`` is not C-contiguous or holds a NaN."""
+    if a.dtype.kind in "fc" and a.size:
+        a = _canonical_nans(a, np)
+    return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
+
+
+def _feed_raw(x, a, np) -> None:
+    """Tag, dtype, length and bytes of a numpy array without Python objects."""
+    x.update(b"nd")
+    _feed_text(x, a.dtype.str)
+    raw = _raw(a, np)
+    x.update(struct.pack("<Q", raw.nbytes))
+    x.update(raw)
+
+
+def _array_digest(a, np) -> bytes:
+    x = _xxh()
+    _feed_raw(x, a, np)
+    return x.digest()
 
 
 def _ndarray(a, tname: str, ctx: _Ctx, np) -> Fingerprint:
@@ -506,35 +554,209 @@ def _ndarray(a, tname: str, ctx: _Ctx, np) -> Fingerprint:
         a = ma.getdata(a)
     n = a.shape[0] if a.ndim else 1
     sampled = size > ctx.limit and n > SAMPLE_ROWS
+    rows = _sample_index(n, np) if sampled else None
+    part = a if rows is None else a[rows]
     if a.dtype.hasobject:
         # Elements are Python objects: pickle them (the pickle limit applies, sample or not).
-        part = a[_sample_index(n, np)] if sampled else a
         digest, _ = _pickle_digest(part, ctx)
         h.update(digest)
-    elif sampled:
-        for start in _sample_starts(n):
-            _feed_array_bytes(h, a[start:start + SAMPLE_BLOCK_ROWS], np)
     else:
-        _feed_array_bytes(h, a, np)
+        h.update(_array_digest(part, np))
     if mask is not None:
         h.update(b"mask")
-        _feed_array_bytes(h, mask[_sample_index(n, np)] if sampled else mask, np)
+        h.update(_array_digest(mask if rows is None else mask[rows], np))
     strategy = _sampled_strategy(n) if sampled else "full"
     return Fingerprint(tname, h.hexdigest(), strategy, shape=tuple(int(s) for s in a.shape),
                        columns=columns, size_bytes=size)
 
 
-def _sample_index(n: int, np):
-    starts = np.asarray(_sample_starts(n), dtype=np.int64)
-    return (starts[:, None] + np.arange(SAMPLE_BLOCK_ROWS, dtype=np.int64)).ravel()
-
-
 # -- pandas ----------------------------------------------------------------------------------------------
+
+
+def _NUMPY_EA(pd):
+    return getattr(pd.arrays, "NumpyExtensionArray", None) or pd.arrays.PandasArray  # pandas < 2.1
+
+
+class _Columns:
+    """Per-call state of a pandas fingerprint: modules, and how many object columns were pickled."""
+
+    __slots__ = ("ctx", "np", "pd", "pickled")
+
+    def __init__(self, ctx: _Ctx, np, pd):
+        self.ctx = ctx
+        self.np = np
+        self.pd = pd
+        self.pickled = 0
+
+    def digest(self, values) -> bytes:
+        """16 bytes identifying a column's values (an ExtensionArray, ndarray or Index)."""
+        x = _xxh()
+        self.feed(x, values)
+        return x.digest()
+
+    def feed(self, x, arr) -> None:
+        np, pd = self.np, self.pd
+        if isinstance(arr, pd.Index):
+            self.feed_index(x, arr)
+            return
+        if isinstance(arr, _NUMPY_EA(pd)):
+            arr = arr.to_numpy()  # the wrapped ndarray, no copy
+        if isinstance(arr, np.ndarray):
+            if arr.dtype.hasobject:
+                self.feed_objects(x, arr)
+            else:
+                _feed_raw(x, arr, np)  # numbers, bool, datetime64/timedelta64 (int64 bytes)
+            return
+        if isinstance(arr, pd.Categorical):
+            x.update(b"cat\1" if arr.ordered else b"cat\0")
+            _feed_raw(x, arr.codes, np)
+            x.update(self.digest(arr.categories))  # "category" alone hides the categories and their order
+            return
+        if isinstance(arr, (pd.arrays.IntegerArray, pd.arrays.FloatingArray, pd.arrays.BooleanArray)):
+            data, mask = arr._data, arr._mask  # noqa: SLF001 - stable since pandas 1.0; public API copies
+            if mask.any():  # what lies under the mask is arbitrary: zero it
+                data = data.copy()
+                data[mask] = 0
+            x.update(b"masked")
+            _feed_raw(x, data, np)
+            _feed_raw(x, mask, np)
+            return
+        if isinstance(arr, (pd.arrays.DatetimeArray, pd.arrays.TimedeltaArray, pd.arrays.PeriodArray)):
+            x.update(b"i8")  # unit, tz and freq are in the dtype, hashed with the metadata
+            _feed_raw(x, arr.asi8, np)
+            return
+        if isinstance(arr, pd.arrays.IntervalArray):
+            x.update(b"interval")  # closed is in the dtype
+            self.feed(x, arr.left)
+            self.feed(x, arr.right)
+            return
+        if isinstance(arr, (pd.arrays.ArrowExtensionArray, pd.arrays.StringArray)):
+            # pandas 3's default "str" dtype (ArrowStringArray), "string", "<type>[pyarrow]"
+            try:
+                chunked = arr.__arrow_array__()
+            except Exception:  # noqa: BLE001 - e.g. a StringArray with lone surrogates: objects below
+                chunked = None
+            if chunked is not None and _feed_arrow(x, chunked, np):
+                return
+        # Anything else (intervals, sparse, nested arrow types, third-party arrays): as objects.
+        self.feed_objects(x, np.asarray(arr, dtype=object))
+
+    def feed_index(self, x, index) -> None:
+        pd = self.pd
+        if isinstance(index, pd.RangeIndex):
+            x.update(b"range")
+            x.update(struct.pack("<qqq", index.start, index.stop, index.step))
+        elif isinstance(index, pd.MultiIndex):  # level values, not codes: unused levels do not count
+            x.update(b"multi")
+            x.update(struct.pack("<Q", index.nlevels))
+            for i in range(index.nlevels):
+                x.update(self.digest(index.get_level_values(i).array))
+        else:
+            self.feed(x, index.array)
+
+    def feed_objects(self, x, values) -> None:
+        """A 1-D object ndarray: strings via Arrow, other lossless scalars via pandas' hash_array
+        (it uses str() per element, exact for those), anything else pickled."""
+        np, pd = self.np, self.pd
+        values = values.reshape(-1)
+        inferred = pd.api.types.infer_dtype(values, skipna=True)
+        if inferred == "string":
+            import pyarrow as pa
+
+            try:
+                strings = pa.array(values, type=pa.large_string(), from_pandas=True)
+            except Exception:  # noqa: BLE001 - lone surrogates and the like: pickled below
+                strings = None
+            if strings is not None:
+                x.update(b"objstr")
+                _feed_arrow(x, pa.chunked_array([strings]), np)
+                if strings.null_count:  # None, NaN, pd.NA ... are different objects: name each one
+                    nulls = np.flatnonzero(strings.is_null().to_numpy(zero_copy_only=False))
+                    _feed_text(x, "\0".join(_type_name(type(v)) for v in values[nulls]))
+                return
+        elif inferred in _SAFE_INFERRED:
+            x.update(b"hash_array")
+            rows = pd.util.hash_array(values, categorize=False)
+            _feed_raw(x, np.asarray(rows, dtype=np.uint64), np)
+            return
+        digest, _ = _pickle_digest(values, self.ctx)
+        x.update(b"pickle")
+        x.update(digest)
+        self.pickled += 1
+
+
+def _feed_arrow(x, chunked, np) -> bool:
+    """Feed an Arrow ChunkedArray of strings, binaries or fixed-width values, normalized: the same
+    values give the same bytes however they are sliced, chunked or copied, and whatever lies in the
+    null slots. False (nothing fed) for other types."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    t = chunked.type
+    if pa.types.is_dictionary(t):
+        chunked = chunked.cast(t.value_type)
+        t = chunked.type
+    string_view = getattr(pa.types, "is_string_view", None)  # pyarrow >= 16
+    if string_view is not None and (string_view(t) or pa.types.is_binary_view(t)):
+        t = pa.large_string() if string_view(t) else pa.large_binary()
+        chunked = chunked.cast(t)
+    string = pa.types.is_string(t) or pa.types.is_large_string(t)
+    variable = string or pa.types.is_binary(t) or pa.types.is_large_binary(t)
+    boolean = pa.types.is_boolean(t)
+    offset_dtype = "<i8" if pa.types.is_large_string(t) or pa.types.is_large_binary(t) else "<i4"
+    width = 0
+    if not (variable or boolean):
+        try:
+            bits = t.bit_width
+        except ValueError:  # not fixed width: lists, structs, ...
+            return False
+        if bits % 8 or pa.types.is_nested(t) or t.num_fields:
+            return False
+        width = bits // 8
+        dtype = np.dtype(f"<f{width}") if pa.types.is_floating(t) else np.dtype(f"V{width}")
+    # one hasher per stream, so that chunk boundaries leave no trace
+    lengths, data, nulls = _xxh(), _xxh(), _xxh()
+    pos = base = null_count = 0
+    for chunk in chunked.chunks:
+        n = len(chunk)
+        if not n:
+            continue
+        if chunk.null_count:
+            null_mask = chunk.is_null().to_numpy(zero_copy_only=False)
+            nulls.update(np.flatnonzero(null_mask).astype("<i8") + pos)
+            null_count += chunk.null_count
+            if variable or boolean:  # rebuilt: null slots become empty / False (their old bytes vanish)
+                chunk = pc.fill_null(chunk, "" if string else (False if boolean else b""))
+        if variable:
+            buffers = chunk.buffers()
+            offsets = np.frombuffer(buffers[1], dtype=offset_dtype, count=chunk.offset + n + 1)[chunk.offset:]
+            first, last = int(offsets[0]), int(offsets[-1])
+            ends = offsets[1:]  # the end offsets, made global: as if one chunk starting at 0
+            if ends.dtype != "<i8" or first != base:
+                ends = ends.astype("<i8") + (base - first)
+            lengths.update(ends)
+            if last > first:
+                data.update(memoryview(buffers[2])[first:last])
+            base += last - first
+        elif boolean:
+            data.update(chunk.to_numpy(zero_copy_only=False).view(np.uint8))
+        else:
+            raw = np.frombuffer(chunk.buffers()[1], dtype=dtype, count=chunk.offset + n)[chunk.offset:]
+            if chunk.null_count:
+                raw = raw.copy()
+                raw[null_mask] = np.zeros(1, dtype=dtype)[0]
+            data.update(_raw(raw, np))
+        pos += n
+    x.update(b"arrow-var" if variable else b"arrow-fixed")
+    x.update(struct.pack("<QQQQ", pos, base, width, null_count))
+    x.update(lengths.digest())
+    x.update(data.digest())
+    x.update(nulls.digest())
+    return True
 
 
 def _pandas(obj, tname: str, ctx: _Ctx, pd) -> Fingerprint:
     np = sys.modules["numpy"]
-    from pandas.util import hash_pandas_object
 
     h = _hasher()
     h.update(_PREFIX)
@@ -549,11 +771,12 @@ def _pandas(obj, tname: str, ctx: _Ctx, pd) -> Fingerprint:
     else:  # Index
         pairs = [(obj.name, obj.dtype)]
         size = int(obj.memory_usage(deep=False))
+        _feed(h, list(obj.names), ctx)
     shape = tuple(int(s) for s in obj.shape)
     h.update(struct.pack(f"<{len(shape)}Q", *shape))
     for name, dtype in pairs:  # typed names: 1 and "1" differ; dtype: a cast changes the hash
         _feed(h, name, ctx)
-        _feed_dtype(h, dtype, hash_pandas_object)
+        _feed_text(h, str(dtype))
     if not isinstance(obj, pd.Index):
         index = obj.index
         _feed_text(h, _type_name(type(index)))
@@ -565,48 +788,20 @@ def _pandas(obj, tname: str, ctx: _Ctx, pd) -> Fingerprint:
     sampled = size > ctx.limit and n > SAMPLE_ROWS
     if sampled:
         obj = obj.take(_sample_index(n, np))
-    pickled = 0
-    if isinstance(obj, pd.DataFrame):
-        # pandas hashes object cells via str() when they are not strings: lossy for arrays, lists
-        # (truncated str) and mixed types ("1" == 1). Those columns are pickled instead.
-        risky = [i for i, (_, dtype) in enumerate(pairs)
-                 if dtype == object and pd.api.types.infer_dtype(obj.iloc[:, i], skipna=True) not in _SAFE_INFERRED]
-        if risky:
-            for i in risky:
-                digest, _ = _pickle_digest(obj.iloc[:, i].to_numpy(dtype=object), ctx)
-                h.update(digest)
-            pickled = len(risky)
-            obj = obj.iloc[:, [i for i in range(len(pairs)) if i not in set(risky)]]
-        rows = hash_pandas_object(obj, index=True, categorize=False)
-    elif isinstance(obj, pd.Series):
-        if obj.dtype == object and pd.api.types.infer_dtype(obj, skipna=True) not in _SAFE_INFERRED:
-            digest, _ = _pickle_digest(obj.to_numpy(dtype=object), ctx)
-            h.update(digest)
-            pickled = 1
-            rows = hash_pandas_object(obj.index, categorize=False)
-        else:
-            rows = hash_pandas_object(obj, index=True, categorize=False)
+    cols = _Columns(ctx, np, pd)
+    if isinstance(obj, pd.Index):
+        h.update(cols.digest(obj))
     else:
-        if obj.dtype == object and pd.api.types.infer_dtype(obj, skipna=True) not in _SAFE_INFERRED:
-            digest, _ = _pickle_digest(obj.to_numpy(dtype=object), ctx)
-            h.update(digest)
-            pickled = 1
-            rows = None
+        h.update(b"index")
+        h.update(cols.digest(obj.index))
+        if isinstance(obj, pd.DataFrame):
+            for i in range(len(pairs)):
+                h.update(cols.digest(obj.iloc[:, i].array))
         else:
-            rows = hash_pandas_object(obj, categorize=False)
-    if rows is not None:
-        h.update(np.ascontiguousarray(rows.to_numpy(dtype=np.uint64)).view(np.uint8))
+            h.update(cols.digest(obj.array))
 
     strategy = _sampled_strategy(n) if sampled else "full"
-    if pickled:
-        strategy += f" (object columns pickled: {pickled})"
+    if cols.pickled and not isinstance(obj, pd.Index):
+        strategy += f" (object columns pickled: {cols.pickled})"
     columns = tuple((str(name), str(dtype)) for name, dtype in pairs)
     return Fingerprint(tname, h.hexdigest(), strategy, shape=shape, columns=columns, size_bytes=size)
-
-
-def _feed_dtype(h, dtype, hash_pandas_object) -> None:
-    _feed_text(h, str(dtype))
-    categories = getattr(dtype, "categories", None)
-    if categories is not None:  # "category" alone hides the categories and their order
-        h.update(b"\1" if dtype.ordered else b"\0")
-        h.update(hash_pandas_object(categories, categorize=False).to_numpy().tobytes())

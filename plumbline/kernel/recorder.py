@@ -77,7 +77,7 @@ class CellRecorder:
     def pre_run_cell(self, info: Any) -> None:
         pushed = False
         try:
-            self.lineage.wait()  # the previous cells' outputs are hashed (see lineage/__init__.py)
+            waited = self.lineage.wait()  # the previous cells' outputs are hashed (see lineage/__init__.py)
             metadata = self._request_metadata()
             component = parse_component(metadata)
             analysis, stored_analysis = analysis_of(info.raw_cell or "")
@@ -98,7 +98,12 @@ class CellRecorder:
             pushed = True
             self._write("start_run", run)
             self.git.request_dirty(run.id, self._on_dirty)
-            self.lineage.begin(run.id, analysis, materialize=bool(component and component.materialize))
+            if waited == "interrupted":
+                # Ctrl-C while waiting: the user stops this cell (and a Run All), not the hashing.
+                self.checks.block("Interrupted while Plumbline fingerprinted the previous cell's outputs; "
+                                  "the cell did not run.")
+            self.lineage.begin(run.id, analysis, materialize=bool(component and component.materialize),
+                               outermost=len(self._running) == 1)
             if component is not None and component.runs_before_checks:
                 try:
                     self._write("record_checks", run.id, self.checks.run(component, "before"))

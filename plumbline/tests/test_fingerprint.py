@@ -143,6 +143,162 @@ def test_sample_blocks_cover_first_and_last_rows():
         assert all(b - a >= core.SAMPLE_BLOCK_ROWS for a, b in zip(starts, starts[1:]))
 
 
+def test_arrow_strings_equal_under_slicing_copy_and_chunking():
+    import pyarrow as pa
+
+    words = [f"w{i}" if i % 7 else None for i in range(1_000)]
+    base = pd.Series(words, dtype="str")
+    assert isinstance(base.array, pd.arrays.ArrowStringArray)
+    fp = fingerprint(base)
+    assert fp.strategy == "full"
+    assert fingerprint(base.copy()) == fp
+    # chunked (concat keeps the chunks) and sliced (non-zero Arrow offsets)
+    chunked = pd.concat([base.iloc[:300], base.iloc[300:650], base.iloc[650:]], ignore_index=True)
+    assert chunked.array._pa_array.num_chunks == 3
+    assert fingerprint(chunked).content_hash == fp.content_hash  # (size_bytes counts chunk buffers)
+    middle = base.iloc[100:200].reset_index(drop=True)
+    assert middle.array._pa_array.chunk(0).offset == 100
+    assert fingerprint(middle) == fingerprint(pd.Series(words[100:200], dtype="str"))
+    # int32 offsets (string) and int64 offsets (large_string) of the same strings hash alike
+    large = pa.chunked_array([pa.array(words, type=pa.large_string())])
+    small = pa.chunked_array([pa.array(words[:500], type=pa.string()), pa.array(words[500:], type=pa.string())])
+    x1, x2 = core._xxh(), core._xxh()
+    assert core._feed_arrow(x1, large, np) and core._feed_arrow(x2, small, np)
+    assert x1.digest() == x2.digest()
+    # whatever an Arrow producer left in a null slot does not count
+    clean = pa.array(["ab", None, "c"], type=pa.large_string())
+    offsets = pa.py_buffer(np.array([0, 2, 5, 6], dtype=np.int64).tobytes())  # the null slot holds "zzz"
+    dirty = pa.Array.from_buffers(pa.large_string(), 3, [clean.buffers()[0], offsets, pa.py_buffer(b"abzzzc")])
+    assert dirty.to_pylist() == clean.to_pylist()
+    x1, x2 = core._xxh(), core._xxh()
+    core._feed_arrow(x1, pa.chunked_array([clean]), np)
+    core._feed_arrow(x2, pa.chunked_array([dirty]), np)
+    assert x1.digest() == x2.digest()
+
+
+def test_one_character_null_and_empty_string_change_the_hash():
+    n = 100_000
+    a = pd.DataFrame({"s": [f"name-{i}" for i in range(n)], "k": np.arange(n)})
+    base = fingerprint(a)
+    b = a.copy()
+    b.loc[n // 2, "s"] = f"name-{n // 2}"[:-1] + "X"  # one character, same length
+    assert not _same(a, b)
+    c = a.copy()
+    c.loc[n // 2, "s"] = f"name-{n // 2}"[1:] + "n"  # bytes moved between neighbours' boundaries
+    assert fingerprint(c).content_hash != base.content_hash
+    # boundaries between cells count: ["ab", "c"] != ["a", "bc"]
+    assert not _same(pd.Series(["ab", "c"]), pd.Series(["a", "bc"]))
+    # null vs empty string vs "nan"
+    forms = [pd.Series(["x", None]), pd.Series(["x", ""]), pd.Series(["x", "nan"]), pd.Series(["x", "None"])]
+    assert len({fingerprint(s).content_hash for s in forms}) == len(forms)
+    for dtype in ("string", object):
+        assert not _same(pd.Series(["x", None], dtype=dtype), pd.Series(["x", ""], dtype=dtype))
+
+
+def test_column_order_name_dtype_and_index_changes_change_the_hash():
+    a = pd.DataFrame({"f": [1.5, 2.5], "i": [1, 2], "s": ["a", "b"]})
+    variants = [
+        a[["i", "f", "s"]],
+        a.rename(columns={"s": "t"}),
+        a.astype({"s": object}),
+        a.astype({"s": "string"}),
+        a.astype({"i": "Int64"}),
+        a.astype({"f": "float32"}),
+        a.set_axis([1, 0]),
+        a.set_axis(pd.Index([0, 1], dtype="int64")),  # RangeIndex(2) vs Index([0, 1]): type differs
+        a.set_axis(pd.RangeIndex(1, 3)),
+        a.set_axis(pd.MultiIndex.from_tuples([("a", 0), ("a", 1)])),
+        a.set_axis(pd.MultiIndex.from_tuples([("a", 0), ("b", 1)])),
+    ]
+    hashes = {fingerprint(v).content_hash for v in [a, *variants]}
+    assert len(hashes) == len(variants) + 1
+    # a RangeIndex is hashed by start/stop/step: equal ranges built differently are equal
+    assert _same(a, a.set_axis(pd.RangeIndex(0, 2, 1)))
+    # MultiIndex by level values: unused levels leave no trace
+    mi = pd.MultiIndex.from_tuples([("a", 0), ("b", 1), ("c", 2)])
+    assert _same(pd.Series([1, 2], index=mi[:2]), pd.Series([1, 2], index=pd.MultiIndex.from_tuples([("a", 0), ("b", 1)])))
+
+
+def test_float_signed_zero_differs_and_nan_payloads_do_not():
+    """Documented choice: -0.0 and 0.0 are different content (exact bits, as for scalars; 1/x tells
+    them apart); every NaN is the same NaN (0/0 gives a negative NaN on x86, np.nan a positive one,
+    and SIMD paths differ: a payload is not content anyone means)."""
+    zero, negzero = pd.Series([0.0, 1.0]), pd.Series([-0.0, 1.0])
+    assert not _same(zero, negzero)
+    assert not _same(np.array([0.0]), np.array([-0.0]))
+    bits = np.array([0x7FF8000000000000, 0xFFF8000000000000, 0x7FF0000000000001, 0x7FF8DEADBEEF0000], dtype=np.uint64)
+    nans = bits.view(np.float64)
+    assert np.isnan(nans).all()
+    for a in nans[1:]:
+        assert _same(pd.Series([1.0, a]), pd.Series([1.0, nans[0]]))
+        assert _same(np.array([a, 2.0]), np.array([np.nan, 2.0]))
+    assert _same(pd.Series(nans), pd.Series([np.nan] * 4))
+    assert not _same(pd.Series([np.nan]), pd.Series([np.inf]))
+    # NaN inside a nullable float column is not NA
+    nan_value = pd.arrays.FloatingArray(np.array([np.nan, 1.0]), np.array([False, False]))
+    assert not _same(pd.Series(nan_value), pd.Series(pd.array([None, 1.0], dtype="Float64")))
+    # complex: a NaN in the real part differs from one in the imaginary part
+    assert not _same(np.array([complex(np.nan, 1)]), np.array([complex(1, np.nan)]))
+    assert fingerprint(nans).content_hash == fingerprint(nans[::-1].copy()[::-1]).content_hash
+
+
+def test_extension_dtypes_are_hashed_by_content():
+    import pyarrow as pa
+
+    m1 = pd.array([1, None, 3], dtype="Int64")
+    m2 = m1.copy()
+    m2._data[1] = 99  # what lies under the mask does not count
+    assert _same(pd.Series(m1), pd.Series(m2))
+    assert not _same(pd.Series(m1), pd.Series(pd.array([1, 0, 3], dtype="Int64")))
+    cases = [
+        (pd.Series(pd.Categorical(["a", "b", None])), pd.Series(pd.Categorical(["a", "a", None]))),
+        (pd.Series(pd.date_range("2024", periods=3, tz="UTC")), pd.Series(pd.date_range("2024", periods=3, tz="Europe/Paris"))),
+        (pd.Series(pd.period_range("2024", periods=3, freq="M")), pd.Series(pd.period_range("2024", periods=3, freq="D"))),
+        (pd.Series(pd.interval_range(0, 3)), pd.Series(pd.interval_range(0, 3, closed="left"))),
+        (pd.Series([1, None], dtype="int64[pyarrow]"), pd.Series([1, 0], dtype="int64[pyarrow]")),
+        (pd.Series([1.5, None], dtype="double[pyarrow]"),  # NA vs NaN
+         pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([pa.array([1.5, np.nan])])))),
+        (pd.Series([True, None], dtype="bool[pyarrow]"), pd.Series([True, False], dtype="bool[pyarrow]")),
+        (pd.Series([b"a", None], dtype=pd.ArrowDtype(pa.binary())), pd.Series([b"a", b""], dtype=pd.ArrowDtype(pa.binary()))),
+        (pd.Series([[1], [2]], dtype=pd.ArrowDtype(pa.list_(pa.int64()))), pd.Series([[1], [3]], dtype=pd.ArrowDtype(pa.list_(pa.int64())))),
+        (pd.Series(["a", None], dtype="string[python]"), pd.Series(["a", ""], dtype="string[python]")),
+        (pd.Series(pd.arrays.SparseArray([0, 1, 0])), pd.Series(pd.arrays.SparseArray([0, 0, 1]))),
+    ]
+    for a, b in cases:
+        fa = fingerprint(a)
+        assert fa.content_hash is not None and fa.kind() == "full", (a.dtype, fa.strategy)
+        assert fa == fingerprint(a.copy()), a.dtype
+        assert not _same(a, b), (a.dtype, b.dtype)
+    # arrow fixed-width values: a null slot's leftover value does not count
+    clean = pa.array([7, None, 9], type=pa.int64())
+    dirty = pa.Array.from_buffers(pa.int64(), 3, [clean.buffers()[0], pa.py_buffer(np.array([7, 123, 9]).tobytes())])
+    x1, x2 = core._xxh(), core._xxh()
+    core._feed_arrow(x1, pa.chunked_array([clean]), np)
+    core._feed_arrow(x2, pa.chunked_array([dirty]), np)
+    assert x1.digest() == x2.digest()
+
+
+def test_object_columns_still_work():
+    strings = pd.DataFrame({"s": pd.Series(["a", "b", None], dtype=object)})
+    fp = fingerprint(strings)
+    assert fp.strategy == "full" and fp == fingerprint(strings.copy())
+    # None, NaN and pd.NA are different objects in an object column
+    forms = [pd.Series(["a", v], dtype=object) for v in (None, np.nan, pd.NA)]
+    assert len({fingerprint(s).content_hash for s in forms}) == 3
+    assert not _same(pd.Series(["a", "b"], dtype=object), pd.Series(["a", "b"], dtype="str"))  # dtype counts
+    # lone surrogates cannot be UTF-8: pickled instead, still by content
+    odd = pd.Series(["\ud800", "x"], dtype=object)
+    assert fingerprint(odd).strategy == "full (object columns pickled: 1)"
+    assert not _same(odd, pd.Series(["\ud801", "x"], dtype=object))
+    # other lossless scalars (pandas hash_array) and arbitrary objects (pickle)
+    assert fingerprint(pd.Series([1, 2.5], dtype=object)).strategy == "full"
+    assert not _same(pd.Series([1, 2.5], dtype=object), pd.Series([1, 2.25], dtype=object))
+    objs = pd.DataFrame({"o": [{"a": 1}, [1, 2]], "f": [1.0, 2.0]})
+    assert fingerprint(objs).strategy == "full (object columns pickled: 1)"
+    assert not _same(objs, pd.DataFrame({"o": [{"a": 2}, [1, 2]], "f": [1.0, 2.0]}))
+    assert fingerprint(pd.Index(["a", "b"], dtype=object)).strategy == "full"
+
+
 # -- numpy ------------------------------------------------------------------------------------------------------
 
 
@@ -400,6 +556,41 @@ def test_to_json_round_trip(value):
     assert data["version"] == core.FINGERPRINT_VERSION
     assert Fingerprint.from_json(data) == fp
     assert set(data) >= {"type", "content_hash", "strategy", "shape", "columns", "size_bytes"}
+
+
+_RICH = """
+import numpy as np, pandas as pd
+def rich():
+    n = 5_000
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({
+        "f": rng.normal(size=n), "i": rng.integers(0, 9, n), "b": rng.random(n) > 0.5,
+        "s": pd.Series([f"w{i}" if i % 11 else None for i in range(n)], dtype="str"),
+        "o": pd.Series([f"o{i}" for i in range(n)], dtype=object),
+        "c": pd.Categorical(rng.choice(["x", "y", "z"], n)),
+        "m": pd.array([None if i % 5 == 0 else i for i in range(n)], dtype="Int64"),
+        "t": pd.date_range("2024-01-01", periods=n, freq="min", tz="UTC"),
+        "n": np.where(np.arange(n) % 3 == 0, np.nan, 1.0),
+    })
+    df.index = pd.MultiIndex.from_arrays([np.arange(n) % 7, [f"k{i}" for i in range(n)]], names=["a", "b"])
+    return [df, df["s"], df.index, df[["f", "n"]].to_numpy()]
+"""
+
+
+def test_rich_frames_are_stable_across_processes():
+    """A frame with every column kind (Arrow strings with nulls, categoricals, nullable ints, tz-aware
+    datetimes, NaN, a MultiIndex) hashes the same in another process."""
+    code = _RICH + textwrap.dedent("""
+        from plumbline.fingerprint import fingerprint
+        print(" ".join(fingerprint(v).content_hash for v in rich()))
+    """)
+    namespace: dict = {}
+    exec(_RICH, namespace)
+    here = " ".join(fingerprint(v).content_hash for v in namespace["rich"]())
+    for seed in ("1", "2"):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env={**__import__("os").environ, "PYTHONHASHSEED": seed}).stdout
+        assert out.strip() == here
 
 
 def test_fingerprint_is_stable_across_processes():

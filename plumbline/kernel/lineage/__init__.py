@@ -17,7 +17,14 @@ Per cell, around the user's code (``CellRecorder`` calls these):
   (``mutated``). Deleted names leave the tracker. Fingerprinting the outputs,
   hashing the files and materializing is queued to one background thread
   (``worker``), so the execute reply is not delayed by it.
-* ``wait`` (start of the next ``pre_run_cell``): blocks until that job is done.
+* ``wait`` (start of the next ``pre_run_cell``): blocks until that job is done,
+  at most ``WAIT_TIMEOUT`` (then the cell runs and the user is told once); Ctrl-C
+  while waiting stops the cell (and a Run All), not the hashing.
+
+The ``{name: identity}`` snapshots use ``object.__hash__`` (the identity, as
+``id()``) over C-level loops: ``id()`` is an audited event, slow as soon as
+any audit hook is installed in the process (debuggers, security tools). Functions defined in the notebook that a cell calls add
+the globals they read (transitively) to the cell's inputs.
 
 The trade-off: the reply to a cell that produced a large value is immediate,
 but the *next* cell starts only when the value is hashed, so that no value is
@@ -29,8 +36,10 @@ rarely does, having to type the next cell. User code that runs between cells
 
 from __future__ import annotations
 
+import dis
 import functools
 import time
+import types
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
@@ -39,11 +48,12 @@ from ...analysis import CellAnalysis, analyze
 from ...fingerprint import Fingerprint, fingerprint
 from ...store.models import IORecord
 from . import files
-from .namespace import Tracker, Version, is_data_name, is_data_value, rebound, snapshot
+from .namespace import Snapshot, Tracker, Version, data_names, diff, is_data_name, is_data_value, rebound, snapshot
 from .worker import Worker
 
 ANALYSIS_FIELDS = ("reads", "writes", "deletes", "mutations", "imports", "definitions", "calls")
-CLOSE_TIMEOUT = 120.0  # seconds the kernel's exit waits for the last hashing
+CLOSE_TIMEOUT = 20.0  # seconds the kernel's exit waits for the last hashing (Jupyter kills it after ~5 s)
+WAIT_TIMEOUT = 60.0  # seconds a cell waits for the previous cells' hashing before it runs anyway
 
 
 @functools.lru_cache(maxsize=128)
@@ -60,7 +70,7 @@ class _Cell:
     run_id: str
     analysis: CellAnalysis
     materialize: bool
-    before: dict[str, int]
+    before: Snapshot
     input_hashes: dict[str, Optional[str]]
     capture: files.Capture
     started: float = field(default_factory=time.time)
@@ -77,23 +87,48 @@ class Lineage:
         self.policy = files.FilePolicy(self.store_dir)
         self.hasher = files.FileHasher()
         self._cells: dict[str, _Cell] = {}
+        self._warn = warn
+        self._told_slow = False
+        self._closed = False
         files.install()
 
     # -- around a cell ---------------------------------------------------------------------
 
-    def wait(self, timeout: Optional[float] = None) -> None:
-        """Let the previous cells' jobs finish; wrap pyarrow if it was imported meanwhile."""
-        try:
-            self.worker.wait(timeout)
-        except KeyboardInterrupt:
-            pass  # the user stops waiting: the cell runs, the hashing goes on
-        files.wrap_pyarrow()
+    def wait(self, timeout: Optional[float] = None) -> str:
+        """Let the previous cells' jobs finish; wrap pyarrow if it was imported meanwhile.
 
-    def begin(self, run_id: str, analysis: CellAnalysis, materialize: bool = False) -> None:
+        'done', 'timeout' (the cell runs while the hashing goes on; the user is
+        told once) or 'interrupted' (Ctrl-C while waiting: the caller stops the cell).
+        """
+        files.wrap_pyarrow()
+        try:
+            done = self.worker.wait(WAIT_TIMEOUT if timeout is None else timeout)
+        except KeyboardInterrupt:
+            return "interrupted"
+        if done:
+            self._told_slow = False
+            return "done"
+        if not self._told_slow:
+            self._told_slow = True
+            self._warn(f"Plumbline: the outputs of a previous cell are still being fingerprinted after "
+                       f"{WAIT_TIMEOUT if timeout is None else timeout:.0f} s; this cell runs now, and its inputs "
+                       "may link to older versions.")
+        return "timeout"
+
+    def begin(self, run_id: str, analysis: CellAnalysis, materialize: bool = False, outermost: bool = True) -> None:
         ns = self.shell.user_ns
+        before = snapshot(self.shell)
+        if outermost:
+            # Leftovers of a cell whose end never came (an interrupt inside the hooks).
+            self._cells.clear()
+            files.stop_thread()
+            # Big values rebound or deleted between recorded cells (silent executes, callbacks).
+            self.tracker.release_stale(ns)
         now = time.time()
         records, hashes = [], {}
-        for name in sorted(analysis.reads | analysis.mutations | analysis.calls):
+        names = analysis.reads | analysis.mutations | analysis.calls
+        names |= globals_of_called(ns, analysis.calls)
+        for name in sorted(names):
             if name not in ns or not is_data_name(self.shell, name):
                 continue
             obj = ns[name]
@@ -107,7 +142,7 @@ class Lineage:
             hashes[name] = version.fingerprint.content_hash
         if records:
             self._write("record_io", records)
-        self._cells[run_id] = _Cell(run_id, analysis, materialize, snapshot(self.shell), hashes, files.start())
+        self._cells[run_id] = _Cell(run_id, analysis, materialize, before, hashes, files.start())
 
     def end(self, run_id: str) -> None:
         cell = self._cells.pop(run_id, None)
@@ -117,45 +152,66 @@ class Lineage:
         ended = time.time()
         ns = self.shell.user_ns
         after = snapshot(self.shell)
-        self.tracker.drop(n for n in cell.before if n not in after)
+        changed, gone = diff(cell.before, after)
+        self.tracker.drop(data_names(self.shell, gone))
         outputs, dropped = [], []
-        names = rebound(cell.before, after, cell.analysis.writes, self.shell, self.tracker)
+        names = rebound(changed, cell.analysis.writes, self.shell, self.tracker)
         for name in names:
             obj = ns.get(name)
             (outputs if is_data_value(obj) else dropped).append((name, obj, "assigned", None))
         self.tracker.drop(name for name, *_ in dropped)
-        for name in sorted(cell.analysis.mutations):
-            if name in cell.input_hashes and name not in names and name in ns:
+        # Static mutations, and static writes that kept the same object (``x += [1]`` on a list):
+        # outputs if the fingerprint says the value changed.
+        for name in sorted((cell.analysis.mutations | cell.analysis.writes) & cell.input_hashes.keys()):
+            if name not in names and name in ns:
                 outputs.append((name, ns[name], "mutated", cell.input_hashes[name]))
         if outputs or events:
             self.worker.submit(functools.partial(self._finish, run_id, ended, outputs, events, cell.materialize))
 
     def close(self) -> None:
-        self.worker.wait(CLOSE_TIMEOUT)
+        """At the kernel's exit or unload: the last jobs get a little time; later ones write nothing."""
+        try:
+            self.worker.wait(CLOSE_TIMEOUT)
+        finally:
+            self._closed = True
 
     # -- in the worker -----------------------------------------------------------------------
 
     def _finish(self, run_id: str, ended: float, outputs: list, events: list, materialize: bool) -> None:
+        if self._closed:
+            return
         records: list[IORecord] = []
         kept = []
+        failed = []
         for name, obj, how, before in outputs:
-            fp = fingerprint(obj)
-            if how == "mutated" and fp.content_hash is not None and fp.content_hash == before:
-                continue  # mutated in the code, not in fact
+            try:
+                fp = fingerprint(obj)
+            except Exception as exc:  # noqa: BLE001 - one value must not lose the others
+                failed.append(f"{name} ({type(exc).__name__}: {exc})")
+                continue
+            exact = "sampled" not in (fp.strategy or "")
+            if how == "mutated" and exact and fp.content_hash is not None and fp.content_hash == before:
+                continue  # mutated in the code, not in fact (a sampled hash proves nothing)
             record = _io(run_id, "output", name, how, fp, ended)
             records.append(record)
             self.tracker.set(name, Version.of(record.id, obj, fp))
             kept.append((record.id, obj, fp))
-        records.extend(self._file_records(run_id, ended, events))
-        if records:
+        del outputs[:]  # no reference to the values beyond this job
+        try:
+            records.extend(self._file_records(run_id, ended, events))
+        except Exception as exc:  # noqa: BLE001
+            failed.append(f"files ({type(exc).__name__}: {exc})")
+        if records and not self._closed:
             self._write("record_io", records)
-        if materialize:
+        if materialize and not self._closed:
             from ...artifacts import materialize as keep
 
             for io_id, obj, fp in kept:
                 artifact, note = keep(obj, fp.content_hash, self.store_dir, exact="sampled" not in fp.strategy,
                                       estimated_bytes=fp.size_bytes)
                 self._write("record_artifact", io_id, artifact, note)
+        if failed:
+            self._warn("Plumbline could not fingerprint some outputs of a run: " + "; ".join(failed))
 
     def _file_records(self, run_id: str, ended: float, events: list) -> list[IORecord]:
         records, seen = [], set()
@@ -173,6 +229,43 @@ class Lineage:
                 strategy="full", size_bytes=version.size_bytes,
             ))
         return records
+
+
+_GLOBAL_OPS = frozenset({"LOAD_GLOBAL", "LOAD_NAME", "STORE_GLOBAL", "DELETE_GLOBAL"})
+
+
+@functools.lru_cache(maxsize=1024)
+def _globals_of_code(code: types.CodeType) -> frozenset:
+    """The global names a function's code (and the code nested in it) uses."""
+    names = {i.argval for i in dis.get_instructions(code) if i.opname in _GLOBAL_OPS}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _globals_of_code(const)
+    return frozenset(names)
+
+
+def globals_of_called(ns: dict, calls: Any, limit: int = 64) -> set:
+    """Globals read by the notebook's own functions a cell calls, transitively.
+
+    ``out = scale(3)`` reads ``cfg`` when ``scale``, defined in an earlier cell,
+    does: static analysis of the cell alone cannot see it.
+    """
+    found: set = set()
+    todo = [n for n in calls if n in ns]
+    seen: set = set()
+    while todo and len(seen) < limit:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        fn = ns.get(name)
+        if type(fn) is not types.FunctionType or getattr(fn, "__module__", None) != "__main__":
+            continue
+        for g in _globals_of_code(fn.__code__):
+            if g in ns:
+                found.add(g)
+                todo.append(g)
+    return found
 
 
 def _io(run_id: str, direction: str, name: str, how: str, fp: Fingerprint, at: float,

@@ -1,9 +1,15 @@
 """Files a cell opened for reading or writing.
 
-Python's ``open``/``os.open`` raise the audit event ``"open"`` (path, mode,
-flags); one audit hook per process (hooks cannot be removed) collects the
-paths while a recorded cell runs, on the thread that runs it only: the
-fingerprint worker, the git thread and the kernel's own I/O are not the cell.
+While a recorded cell runs, and only then, ``builtins.open`` (which is
+``io.open``: pandas, numpy, pathlib and ``open()`` itself go through it) and
+``os.open`` are wrapped; the wrappers note (path, direction) on the thread that
+runs the cell only: the fingerprint worker, the git thread and the kernel's
+own I/O are not the cell. IPython's own ``open`` in the user namespace is
+covered too (``_EARLY_OPEN_REFERENCES``). Outside cells the originals are back, so user code
+between cells pays nothing. (An audit hook on the ``"open"`` event would also
+see code holding an early reference to ``open``, but hooks cannot be removed
+and every audited event of the process -- ``id()`` included -- would pay for
+it forever: ``copy.deepcopy`` ran 55% slower.)
 pyarrow's Parquet reader and writer open files in C++, without ``open``; its
 ``read_table``, ``write_table`` and ``ParquetFile`` are wrapped as soon as
 ``pyarrow.parquet`` is imported (and ``pyarrow.OSFile``, which pandas 3 opens
@@ -18,8 +24,10 @@ their content hashes are worked out after the cell, off its critical path.
 
 from __future__ import annotations
 
+import builtins
 import functools
 import hashlib
+import io
 import os
 import site
 import stat
@@ -36,7 +44,7 @@ SYSTEM_DIRS = ("/proc", "/sys", "/dev", "/run", "/usr", "/etc", "/lib", "/lib64"
                "/snap")
 
 
-@dataclass
+@dataclass(eq=False)  # identity: list.remove must remove this capture, not an equal (empty) one
 class Capture:
     thread: int
     events: list[tuple[str, str]] = field(default_factory=list)  # (absolute path, 'read'|'written')
@@ -47,27 +55,72 @@ _installed = False
 _install_lock = threading.Lock()
 
 
-def _audit(event: str, args: tuple) -> None:
-    if event != "open" or not _stack:
+def _directions(mode: Optional[str], flags: int) -> tuple[str, ...]:
+    if mode is None:
+        access = flags & os.O_ACCMODE
+        return {os.O_RDONLY: ("read",), os.O_WRONLY: ("written",)}.get(access, ("read", "written"))
+    return (("read",) if "r" in mode else ()) + (("written",) if any(c in mode for c in "wax+") else ())
+
+
+def _noted(path: Any, mode: Optional[str], flags: int, dir_fd: Optional[int] = None) -> None:
+    if not _stack:
         return
     try:
         capture = _stack[-1]
-        if threading.get_ident() != capture.thread:
-            return
-        path, mode, flags = args
-        if isinstance(path, int):
-            return  # a file descriptor: already open
-        if mode is None:
-            access = (flags or 0) & os.O_ACCMODE
-            directions = {os.O_RDONLY: ("read",), os.O_WRONLY: ("written",)}.get(access, ("read", "written"))
-        else:
-            directions = (("read",) if "r" in mode else ()) + (
-                ("written",) if any(c in mode for c in "wax+") else ())
-        absolute = os.path.abspath(os.fsdecode(path))
-        for d in directions:
+        if threading.get_ident() != capture.thread or isinstance(path, int):
+            return  # another thread, or a file descriptor: already open
+        name = os.fsdecode(os.fspath(path))
+        if dir_fd is not None and not os.path.isabs(name):
+            name = os.path.join(os.readlink(f"/proc/self/fd/{dir_fd}"), name)
+        absolute = os.path.abspath(name)
+        for d in _directions(mode, flags):
             capture.events.append((absolute, d))
     except Exception:  # noqa: BLE001 - never break the user's open()
         pass
+
+
+_original_open = builtins.open
+_original_os_open = os.open
+
+
+@functools.wraps(_original_open)
+def _open(file, mode="r", *args, **kwargs):
+    _noted(file, mode if isinstance(mode, str) else "r", 0)
+    return _original_open(file, mode, *args, **kwargs)
+
+
+@functools.wraps(_original_os_open)
+def _os_open(path, flags, mode=0o777, *, dir_fd=None):
+    _noted(path, None, flags, dir_fd)
+    return _original_os_open(path, flags, mode, dir_fd=dir_fd)
+
+
+# Early references to io.open that cells call through: IPython puts its own `open` in the user
+# namespace (it refuses file descriptors 0-2), which calls the io.open it imported at start-up.
+_EARLY_OPEN_REFERENCES = (("IPython.core.interactiveshell", "io_open"),)
+
+
+def _wrap_open() -> None:
+    builtins.open = io.open = _open
+    os.open = _os_open
+    for module_name, attribute in _EARLY_OPEN_REFERENCES:
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, attribute, None) is _original_open:
+            setattr(module, attribute, _open)
+
+
+def _unwrap_open() -> None:
+    # Only ours: user code that replaced open() during the cell keeps its own.
+    if builtins.open is _open:
+        builtins.open = _original_open
+    if io.open is _open:
+        io.open = _original_open
+    if os.open is _os_open:
+        os.open = _original_os_open
+    for module_name, attribute in _EARLY_OPEN_REFERENCES:
+        module = sys.modules.get(module_name)
+        if module is not None and getattr(module, attribute, None) is _open:
+            setattr(module, attribute, _original_open)
 
 
 def note(path: Any, direction: str) -> None:
@@ -115,7 +168,6 @@ def install() -> None:
     global _installed
     with _install_lock:
         if not _installed:
-            sys.addaudithook(_audit)
             sys.meta_path.insert(0, _WrapAfterImport())
             _installed = True
     wrap_pyarrow()
@@ -125,6 +177,7 @@ def start() -> Capture:
     install()
     capture = Capture(threading.get_ident())
     _stack.append(capture)
+    _wrap_open()
     return capture
 
 
@@ -133,7 +186,17 @@ def stop(capture: Capture) -> list[tuple[str, str]]:
         _stack.remove(capture)
     except ValueError:
         pass
+    if not _stack:
+        _unwrap_open()
     return capture.events
+
+
+def stop_thread() -> None:
+    """Forget the captures of this thread (cells whose end never came)."""
+    me = threading.get_ident()
+    _stack[:] = [c for c in _stack if c.thread != me]
+    if not _stack:
+        _unwrap_open()
 
 
 # -- pyarrow -----------------------------------------------------------------------------

@@ -17,14 +17,20 @@ class Worker:
     def submit(self, job: Callable[[], None]) -> None:
         with self._lock:
             if self._thread is None or not self._thread.is_alive():
-                self._thread = threading.Thread(target=self._run, name="plumbline-lineage", daemon=True)
-                self._thread.start()
+                self._start()
         self._jobs.put(job)
+
+    def _start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="plumbline-lineage", daemon=True)
+        self._thread.start()
 
     def wait(self, timeout: Optional[float] = None) -> bool:
         """Block until every submitted job is done; False on timeout."""
         if self._thread is None:
             return True
+        with self._lock:
+            if self._jobs.unfinished_tasks and not self._thread.is_alive():
+                self._start()  # the thread died (e.g. in a forked child): the jobs left still run
         with self._jobs.all_tasks_done:
             if timeout is None:
                 while self._jobs.unfinished_tasks:
@@ -44,4 +50,7 @@ class Worker:
                 except Exception:  # noqa: BLE001
                     pass
             finally:
+                # The job holds the cell's output values: drop it now, not when the next job comes,
+                # or a deleted 1 GB frame stays alive while the kernel is idle.
+                job = None
                 self._jobs.task_done()

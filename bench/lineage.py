@@ -125,8 +125,6 @@ def main(argv=None) -> int:
         execute(v_pl, "pass")  # the last hashing is written before this cell starts
     except Exception as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
-        for v in variants:
-            stop(v)
         shutil.rmtree(root, ignore_errors=True)
         return 2
     finally:

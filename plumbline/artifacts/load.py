@@ -38,7 +38,12 @@ def load(ref: str, name: Optional[str] = None, *, store: Any = None) -> Any:
         artifact = store.artifact(row["artifact_hash"])
         if artifact is None:
             raise LoadError(f"{label} names artifact {row['artifact_hash']}, which the store does not have.")
-        path = Path(store.path).parent / artifact["path"]
+        folder = Path(store.path).parent.resolve()
+        path = (folder / artifact["path"]).resolve()
+        if not path.is_relative_to(folder / "artifacts"):
+            # The store names its files; one pointing elsewhere was not written by Plumbline.
+            raise LoadError(f"{label} names the file {artifact['path']!r}, outside {folder / 'artifacts'}; "
+                            "refusing to read it.")
         if not path.is_file():
             again = f"run component '{component}' again" if component else "run its cell again"
             raise LoadError(f"The materialized copy of {label} is missing ({path} was deleted or moved); {again} "

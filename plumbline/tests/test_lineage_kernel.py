@@ -289,6 +289,15 @@ def test_materialized_outputs_load_back(kernel, project):
             path.unlink()
         with pytest.raises(LoadError, match="is missing"):
             plumbline.load(run["id"], "arr", store=store)
+        # A store row naming a file outside .plumbline/artifacts/ is never read (it would be unpickled).
+        (project / "evil.pkl").write_bytes(b"not a pickle")
+        meta_hash = io_of(db, "keep")[("output", "variable", "meta")]["artifact_hash"]
+        store._conn.execute("UPDATE artifacts SET path = '../evil.pkl' WHERE hash = ?", (meta_hash,))
+        with pytest.raises(LoadError, match="refusing to read it"):
+            plumbline.load(run["id"], "meta", store=store)
+        store._conn.execute("UPDATE artifacts SET path = ? WHERE hash = ?",
+                            (next(p for p in (project / ".plumbline" / "artifacts").rglob("*.pkl"))
+                             .relative_to(project / ".plumbline").as_posix(), meta_hash))
     finally:
         store.close()
     # In the kernel itself, plumbline.load finds the store and the run by prefix.

@@ -24,6 +24,7 @@ const CELLS = ['1 + 1', 'raise ValueError("boom")', 'print("three")'];
 /** The demo notebook of the README, uploaded for the screenshot. */
 const DEMO_NOTEBOOK = path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb');
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'screenshot.png');
+const LINEAGE_SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'lineage.png');
 
 /** activeCellIndex of the notebook at `notebookPath`. */
 async function activeCellIndex(
@@ -227,7 +228,10 @@ test.describe('README screenshot', () => {
       // Components come from the cells' metadata.
       await expect(rows.locator('.jp-Plumbline-component')).toHaveText([
         '',
+        'predict',
+        'train',
         'features',
+        'clean',
         'load',
         ''
       ]);
@@ -246,6 +250,10 @@ test.describe('README screenshot', () => {
         await page.notebook.selectCells(1);
         fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
         await page.screenshot({ path: SCREENSHOT });
+        // The Lineage panel: the demo's component graph.
+        await page.sidebar.openTab('plumbline-lineage');
+        await expect(page.locator('#plumbline-lineage .jp-Plumbline-graphNode')).toHaveCount(5);
+        await page.screenshot({ path: LINEAGE_SCREENSHOT });
       }
     } finally {
       if (screenshot) {

@@ -38,7 +38,6 @@ export class RunInspector extends Panel {
     super();
     this._diff = new CodeDiff(_options.language);
     this.addClass('jp-Plumbline-inspector');
-    this.id = `plumbline-run-${_options.runId}`;
     this.title.label = _options.trans.__('Run %1', _options.runId.slice(0, 8));
     this.title.closable = true;
     this.node.dataset.runId = _options.runId;

@@ -21,7 +21,6 @@ export class SqlConsole extends Widget {
   constructor(private readonly _sync: ReplicaSync, private readonly _trans: TranslationBundle) {
     super();
     const trans = _trans;
-    this.id = 'plumbline-sql-console';
     this.addClass('jp-Plumbline-console');
     this.title.label = trans.__('Lineage SQL');
     this.title.closable = true;

@@ -10,6 +10,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ICellState, latestRunPerCell } from '../queries/cells';
 import { ReplicaSync } from '../replica/sync';
+import { cellHeader } from './cellHeader';
 import { componentOf, normalize } from './model';
 
 const TAGGED = 'jp-Plumbline-tagged';
@@ -69,13 +70,16 @@ export class CellBadges {
 
   private _renderCell(cell: Cell, state: ICellState | null): void {
     const component = componentOf(cell.model);
-    const header = cell.node.querySelector(':scope > .jp-CellHeader') ?? cell.node;
-    let badge = header.querySelector(':scope > .jp-Plumbline-badge') as HTMLElement | null;
     if (!component) {
       cell.removeClass(TAGGED);
-      badge?.remove();
+      cell.node.querySelector(':scope > .jp-CellHeader > .jp-Plumbline-badge')?.remove();
       return;
     }
+    const header = cellHeader(cell, () => this.schedule());
+    if (!header) {
+      return;
+    }
+    let badge = header.querySelector(':scope > .jp-Plumbline-badge') as HTMLElement | null;
     cell.addClass(TAGGED);
     cell.node.dataset.plumblinePart = component.part;
     if (!badge) {

@@ -7,6 +7,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { ISignal, Signal } from '@lumino/signaling';
 
+import { cellHeader } from '../components/cellHeader';
 import { componentOf } from '../components/model';
 import { staleness, StaleReason } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
@@ -84,14 +85,17 @@ export class NotebookStaleness {
     for (const cell of this._panel.content.widgets) {
       const component = componentOf(cell.model);
       const reasons = component ? this._reasons.get(component.component) : undefined;
-      const header = cell.node.querySelector(':scope > .jp-CellHeader') ?? cell.node;
-      let marker = header.querySelector(':scope > .jp-Plumbline-staleMark') as HTMLElement | null;
       if (!reasons || !reasons.length) {
         cell.removeClass(STALE);
-        marker?.remove();
+        cell.node.querySelector(':scope > .jp-CellHeader > .jp-Plumbline-staleMark')?.remove();
         continue;
       }
       cell.addClass(STALE);
+      const header = cellHeader(cell, () => this._markCells());
+      if (!header) {
+        continue;
+      }
+      let marker = header.querySelector(':scope > .jp-Plumbline-staleMark') as HTMLElement | null;
       if (!marker) {
         marker = document.createElement('div');
         marker.className = 'jp-Plumbline-staleMark';

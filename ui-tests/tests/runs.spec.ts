@@ -225,6 +225,10 @@ test.describe('README screenshot', () => {
       for (let i = 1; i < codeCells.length; i++) {
         await expect(rows.nth(i)).toHaveAttribute('data-status', 'ok');
       }
+      // One badge per tagged cell, in its header (never a stray one below the outputs
+      // of a cell that was still a placeholder when the badges were first drawn).
+      await expect(page.locator('.jp-Notebook .jp-Plumbline-badge')).toHaveCount(5);
+      await expect(page.locator('.jp-Notebook .jp-CellHeader > .jp-Plumbline-badge')).toHaveCount(5);
       // Components come from the cells' metadata.
       await expect(rows.locator('.jp-Plumbline-component')).toHaveText([
         '',

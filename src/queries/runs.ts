@@ -5,6 +5,7 @@
 import type { Database, SqlValue } from 'sql.js';
 
 import { checkSummarySql, ICheckSummary, parseCheckSummary } from './checks';
+import { selectAll } from './sql';
 
 export type RunStatus = 'running' | 'ok' | 'error' | 'interrupted';
 
@@ -67,17 +68,7 @@ function toRun(row: SqlValue[]): IRunRow {
 }
 
 function select(db: Database, sql: string, params: SqlValue[]): IRunRow[] {
-  const statement = db.prepare(sql);
-  try {
-    statement.bind(params);
-    const rows: IRunRow[] = [];
-    while (statement.step()) {
-      rows.push(toRun(statement.get()));
-    }
-    return rows;
-  } finally {
-    statement.free();
-  }
+  return selectAll(db, sql, params, toRun);
 }
 
 /** Runs of one notebook, newest first. */

@@ -6,7 +6,7 @@
 import type { Database } from 'sql.js';
 
 import { componentGraph, latestComponentRunPerCellSql } from './lineage/graph';
-import { selectAll } from './lineage/values';
+import { selectAll } from './sql';
 
 export type StaleReason =
   /** The cell's current source differs from the code of its latest run. */

@@ -4,7 +4,7 @@
  */
 import type { Database } from 'sql.js';
 
-import { selectAll } from './values';
+import { selectAll } from '../sql';
 
 export interface IGraphNode {
   /** The node's key in edges: the name, or `${notebookPath}::${name}` when external. */

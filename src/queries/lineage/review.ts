@@ -7,12 +7,12 @@ import type { Database } from 'sql.js';
 import {
   IValueRow,
   RUN_REF_COLUMNS,
-  selectAll,
   toRunRef,
   toValue,
   VALUE_COLUMNS,
   VALUE_JOINS
 } from './values';
+import { selectAll } from '../sql';
 
 export interface IReviewRow {
   runId: string;

@@ -14,13 +14,13 @@ import {
   IRunRef,
   IValueRow,
   RUN_REF_COLUMNS,
-  selectAll,
   toRunRef,
   toValue,
   VALUE_COLUMN_COUNT,
   VALUE_COLUMNS,
   VALUE_JOINS
 } from './values';
+import { selectAll } from '../sql';
 
 export interface ITraceNode {
   /** Unique in the tree: the root is '0', its children '0.0', '0.1', ... */

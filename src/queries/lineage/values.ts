@@ -2,9 +2,10 @@
  * Lineage values: the inputs and outputs of runs (run_io rows) with their
  * source versions and flags, and short references to runs for pickers.
  */
-import type { BindParams, Database, SqlValue } from 'sql.js';
+import type { Database, SqlValue } from 'sql.js';
 
 import { codePreview } from '../runs';
+import { selectAll } from '../sql';
 
 export type IoDirection = 'input' | 'output';
 export type IoKind = 'variable' | 'file';
@@ -137,26 +138,6 @@ export function toRunRef(row: SqlValue[], at = 0): IRunRef {
     executionCount: row[at + 6] as number | null,
     codePreview: codePreview(row[at + 7])
   };
-}
-
-/** Runs `sql` with `params` and maps every row. */
-export function selectAll<T>(
-  db: Database,
-  sql: string,
-  params: BindParams,
-  map: (row: SqlValue[]) => T
-): T[] {
-  const statement = db.prepare(sql);
-  try {
-    statement.bind(params);
-    const rows: T[] = [];
-    while (statement.step()) {
-      rows.push(map(statement.get()));
-    }
-    return rows;
-  } finally {
-    statement.free();
-  }
 }
 
 /** The inputs and outputs of one run, each sorted by kind then name. */

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 
 import pytest
 
 from .kernels import Kernel
+from .storerows import query
 
 
 def component(name, checks=(), part="only", **extra):
@@ -20,12 +20,7 @@ def nulls_check(when="before", on_fail="warn", arg="frame", max_fraction=0.0, ch
 
 
 def rows(path, sql, *params):
-    conn = sqlite3.connect(path)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+    return query(path, sql, params)
 
 
 @pytest.fixture

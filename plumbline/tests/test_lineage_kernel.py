@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import time
 
 import nbformat
@@ -19,15 +18,7 @@ from plumbline.headless import run_notebook
 from plumbline.store import Store
 
 from .kernels import Kernel
-
-
-def query(db, sql, params=()):
-    conn = sqlite3.connect(db)
-    conn.row_factory = sqlite3.Row
-    try:
-        return [dict(r) for r in conn.execute(sql, params)]
-    finally:
-        conn.close()
+from .storerows import query
 
 
 def wait_for(predicate, timeout=30.0):

@@ -8,12 +8,13 @@ import signal
 import sqlite3
 import sys
 import threading
-import time
 import weakref
 
 import pytest
 
 from plumbline.store import Store
+
+from .storerows import query
 
 
 @pytest.fixture
@@ -53,13 +54,8 @@ def settle(rec):
 
 
 def io(rec, name, direction=None):
-    conn = sqlite3.connect(rec.store.path)
-    conn.row_factory = sqlite3.Row
-    try:
-        rows = [dict(r) for r in conn.execute(
-            "SELECT io.* FROM run_io io WHERE io.name = ? ORDER BY io.created_at, io.id", (name,))]
-    finally:
-        conn.close()
+    rows = query(rec.store.path, "SELECT io.* FROM run_io io WHERE io.name = ? ORDER BY io.created_at, io.id",
+                 (name,))
     return [r for r in rows if direction is None or r["direction"] == direction]
 
 
@@ -108,13 +104,9 @@ def test_nested_run_cell_keeps_the_outer_cells_files(rec, tmp_path):
     run(rec, "get_ipython().run_cell('inner = 1')\nopen('after.txt', 'w').write('x')")
     settle(rec)
     (written,) = io(rec, "after.txt")
-    conn = sqlite3.connect(rec.store.path)
-    try:
-        (outer,) = conn.execute("SELECT r.id FROM runs r JOIN code_snapshots c ON c.hash = r.code_hash "
-                                "WHERE c.code LIKE 'get_ipython%'").fetchone()
-    finally:
-        conn.close()
-    assert written["direction"] == "output" and written["run_id"] == outer
+    (outer,) = query(rec.store.path, "SELECT r.id FROM runs r JOIN code_snapshots c ON c.hash = r.code_hash "
+                                     "WHERE c.code LIKE 'get_ipython%'")
+    assert written["direction"] == "output" and written["run_id"] == outer["id"]
 
 
 def test_open_is_wrapped_only_while_a_recorded_cell_runs(rec, tmp_path):

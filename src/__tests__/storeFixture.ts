@@ -28,25 +28,30 @@ export function emptyStoreBytes(sql: SqlJsStatic): Uint8Array {
   return bytes;
 }
 
-/** The change page the Python store produces (tested on both sides). */
-export function fixtureChanges(): IChanges {
-  return JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', 'changes-v1.json'), 'utf-8')
-  );
+/** A change page the Python store produces, from plumbline/tests/fixtures (tested on both sides). */
+function changePage(file: string): IChanges {
+  return JSON.parse(fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', file), 'utf-8'));
 }
 
-/** A replica opened from an empty store with the fixture's changes applied. */
-export function fixtureReplica(sql: SqlJsStatic): Replica {
+/** A replica opened from an empty store with `changes` applied. */
+function replicaOf(sql: SqlJsStatic, changes: IChanges): Replica {
   const replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
-  replica.apply(fixtureChanges());
+  replica.apply(changes);
   return replica;
 }
 
-/** The lineage change page the Python store produces (plumbline/tests/fixture_lineage.py). */
+/** The runs and checks page (plumbline/tests/fixture_store.py). */
+export function fixtureChanges(): IChanges {
+  return changePage('changes-v1.json');
+}
+
+export function fixtureReplica(sql: SqlJsStatic): Replica {
+  return replicaOf(sql, fixtureChanges());
+}
+
+/** The lineage page (plumbline/tests/fixture_lineage.py). */
 export function lineageChanges(): IChanges {
-  return JSON.parse(
-    fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', 'lineage-v1.json'), 'utf-8')
-  );
+  return changePage('lineage-v1.json');
 }
 
 /**
@@ -55,9 +60,7 @@ export function lineageChanges(): IChanges {
  * re-run with new code, flags on predictions and summary.
  */
 export function lineageReplica(sql: SqlJsStatic): Replica {
-  const replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
-  replica.apply(lineageChanges());
-  return replica;
+  return replicaOf(sql, lineageChanges());
 }
 
 /** The id the store gives an input or output (plumbline.store.io_id). */

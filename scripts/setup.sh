@@ -22,6 +22,15 @@ jlpm install --immutable
 
 echo "== building the extension"
 jlpm build
+# `labextension develop` links the data dir to a checkout. pip's uninstall of the
+# previous install follows that link (it moved another checkout's build away and
+# then failed on the dangling link), so drop the link first; develop remakes it.
+python3 - <<'PY'
+import os, sys
+link = os.path.join(sys.prefix, "share", "jupyter", "labextensions", "jupyterlab-plumbline")
+if os.path.islink(link):
+    os.unlink(link)
+PY
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 jupyter labextension develop . --overwrite >/dev/null
 

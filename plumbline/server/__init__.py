@@ -9,6 +9,7 @@ from ..store import Store, StoreError
 from ..store.liveness import pid_alive
 from ..store.location import ENV_VAR
 from .config import Plumbline
+from .renames import follow_renames
 from .routes import setup_routes
 
 
@@ -26,6 +27,8 @@ def _load_jupyter_server_extension(server_app) -> None:
     except StoreError as exc:
         problem = str(exc)
         server_app.log.error("Plumbline: %s", problem)
+    if store is not None:
+        follow_renames(server_app, store)
     setup_routes(server_app.web_app, store=store, db_path=db_path, problem=problem)
     server_app.log.info("Plumbline: lineage store at %s", db_path)
 

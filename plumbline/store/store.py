@@ -372,6 +372,38 @@ class Store:
             if cur.rowcount == 0:
                 raise KeyError(run_id)
 
+    def move_notebook(self, old_path: str, new_path: str) -> int:
+        """Carry the history of a renamed notebook, or of every notebook in a
+        renamed folder, over to its new path; returns how many runs moved.
+
+        A component whose name already exists at the new path (a notebook
+        renamed onto one that had history) keeps that row: the moved runs join
+        it, so history merges instead of failing the unique constraint.
+        """
+        old, new = old_path.strip("/"), new_path.strip("/")
+        if not old or not new or old == new:
+            return 0
+        # Exact path, or anything below it as a folder ('0' sorts right after
+        # '/', so the range is one index scan).
+        match = "(notebook_path = :old OR (notebook_path >= :old || '/' AND notebook_path < :old || '0'))"
+        moved_path = ":new || substr(notebook_path, length(:old) + 1)"
+        names = {"old": old, "new": new}
+        with self._write() as conn:
+            components = conn.execute(
+                f"SELECT id, name, {moved_path} AS target FROM components WHERE {match}", names
+            ).fetchall()
+            for component_id, name, target in components:
+                existing = conn.execute(
+                    "SELECT id FROM components WHERE notebook_path = ? AND name = ?", (target, name)
+                ).fetchone()
+                if existing:
+                    conn.execute("UPDATE runs SET component_id = ? WHERE component_id = ?",
+                                 (existing[0], component_id))
+                else:
+                    conn.execute("UPDATE components SET notebook_path = ?, updated_at = ? WHERE id = ?",
+                                 (target, time.time(), component_id))
+            return conn.execute(f"UPDATE runs SET notebook_path = {moved_path} WHERE {match}", names).rowcount
+
     def run(self, run_id: str) -> Optional[dict]:
         rows = self._read("SELECT * FROM runs WHERE id = ?", (run_id,))
         return dict(rows[0]) if rows else None

@@ -151,3 +151,33 @@ async def test_flags_set_clear_and_validate(jp_fetch, jp_serverapp):
         with pytest.raises(HTTPClientError) as info:
             await put(body)
         assert info.value.code == code, body
+
+
+async def test_renaming_a_notebook_or_folder_carries_its_history(jp_fetch, jp_serverapp, jp_root_dir):
+    import asyncio
+
+    import nbformat
+
+    store = server_store(jp_serverapp)
+    store.register_session(KernelSession(id="s", hostname="h", pid=1, started_at=time.time()))
+    (jp_root_dir / "work").mkdir()
+    nbformat.write(nbformat.v4.new_notebook(), jp_root_dir / "work" / "nb.ipynb")
+    store.start_run(RunStart(id="r1", kernel_session="s", code="a = 1", started_at=time.time(),
+                             notebook_path="work/nb.ipynb", component_name="load"))
+
+    async def paths_become(expected):
+        for _ in range(100):  # the listener runs after the rename's reply
+            if {r["notebook_path"] for r in store.runs()} == expected:
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    # Through the same REST call the file browser and the rename dialog make.
+    await jp_fetch("api", "contents", "work", "nb.ipynb", method="PATCH",
+                   body=json.dumps({"path": "work/renamed.ipynb"}))
+    assert await paths_become({"work/renamed.ipynb"})
+    await jp_fetch("api", "contents", "work", method="PATCH", body=json.dumps({"path": "archive"}))
+    assert await paths_become({"archive/renamed.ipynb"})
+    assert [tuple(r) for r in store._read("SELECT notebook_path, name FROM components")] == [
+        ("archive/renamed.ipynb", "load")
+    ]

@@ -155,3 +155,53 @@ def test_store_location_rules(tmp_path, monkeypatch):
     monkeypatch.setenv("PLUMBLINE_DB", str(tmp_path / "env.db"))
     assert resolve_store_path(cwd=str(project)) == tmp_path / "env.db"
     assert resolve_store_path(str(tmp_path / "x.db")) == tmp_path / "x.db"
+
+
+def _paths(store):
+    runs = {r["id"]: r["notebook_path"] for r in store.runs()}
+    rows = store._read("SELECT notebook_path, name FROM components ORDER BY notebook_path, name")
+    return runs, [tuple(r) for r in rows]
+
+
+def test_renamed_notebook_keeps_its_history(store):
+    add_run(store, "a", notebook_path="nb.ipynb", component_name="load")
+    add_run(store, "b", notebook_path="nb.ipynb")
+    add_run(store, "c", notebook_path="nb.ipynb.bak")  # shares the prefix, is another file
+    seq = store.current_seq()
+    assert store.move_notebook("nb.ipynb", "/renamed.ipynb") == 2
+    runs, components = _paths(store)
+    assert runs == {"a": "renamed.ipynb", "b": "renamed.ipynb", "c": "nb.ipynb.bak"}
+    assert components == [("renamed.ipynb", "load")]
+    # The replica learns of the move through the change feed.
+    page = store.changes_since(seq)
+    assert len(page["tables"]["runs"]["rows"]) == 2 and len(page["tables"]["components"]["rows"]) == 1
+
+
+def test_renamed_folder_moves_every_notebook_below_it(store):
+    add_run(store, "a", notebook_path="work/one.ipynb", component_name="x")
+    add_run(store, "b", notebook_path="work/deep/two.ipynb")
+    add_run(store, "c", notebook_path="work2/three.ipynb")  # a sibling folder with the same prefix
+    add_run(store, "d", notebook_path="work")  # a notebook path equal to the folder name is moved too
+    assert store.move_notebook("work", "done") == 3
+    runs, components = _paths(store)
+    assert runs == {"a": "done/one.ipynb", "b": "done/deep/two.ipynb", "c": "work2/three.ipynb", "d": "done"}
+    assert components == [("done/one.ipynb", "x")]
+
+
+def test_rename_onto_a_notebook_with_history_merges_components(store):
+    add_run(store, "old", notebook_path="b.ipynb", component_name="train")
+    add_run(store, "new", notebook_path="a.ipynb", component_name="train")
+    add_run(store, "other", notebook_path="a.ipynb", component_name="eval")
+    assert store.move_notebook("a.ipynb", "b.ipynb") == 2
+    runs = {r["id"]: r for r in store.runs()}
+    assert {r["notebook_path"] for r in runs.values()} == {"b.ipynb"}
+    assert runs["old"]["component_id"] == runs["new"]["component_id"]
+    assert ("b.ipynb", "eval") in _paths(store)[1]
+
+
+def test_rename_to_the_same_or_an_empty_path_changes_nothing(store):
+    add_run(store, "a", notebook_path="nb.ipynb")
+    seq = store.current_seq()
+    assert store.move_notebook("nb.ipynb", "nb.ipynb") == 0
+    assert store.move_notebook("", "x.ipynb") == 0
+    assert store.current_seq() == seq

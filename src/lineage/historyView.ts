@@ -14,6 +14,9 @@ import { CommandIDs } from '../tokens';
 import { el, link, table } from './dom';
 import { historySpec, VEGALITE_MIME } from './specs';
 
+/** The chart and table stay readable; older runs are a period choice away. */
+const MAX_RUNS = 500;
+
 export interface IHistoryOptions {
   sync: ReplicaSync;
   commands: CommandRegistry;
@@ -32,6 +35,7 @@ export class ComponentHistory extends Panel {
     this.title.closable = true;
     this.node.dataset.component = _options.component;
     this._head.addClass('jp-Plumbline-historyHead');
+    this._range = this._rangeSelect();
     this._chart.addClass('jp-Plumbline-historyChart');
     this._table.addClass('jp-Plumbline-historyTable');
     this.addWidget(this._head);
@@ -53,18 +57,41 @@ export class ComponentHistory extends Panel {
       this._head.node.replaceChildren(el('p', 'jp-Plumbline-message', trans.__('Loading the lineage store…')));
       return;
     }
-    const rows = componentHistory(replica.db, notebookPath, component);
+    const days = Number(this._range.value);
+    const since = days ? Date.now() / 1000 - days * 86400 : undefined;
+    const rows = componentHistory(replica.db, notebookPath, component, { since, limit: MAX_RUNS });
     const failed = rows.filter(row => row.status === 'error').length;
-    this._head.node.replaceChildren(
-      el('h2', '', trans.__('Component %1', component)),
-      el(
-        'p',
-        'jp-Plumbline-hint',
-        `${notebookPath} · ` + trans._n('%1 run', '%1 runs', rows.length) + (failed ? ' · ' + trans._n('%1 failed', '%1 failed', failed) : '')
-      )
-    );
+    const summary =
+      `${notebookPath} · ` +
+      (rows.length === MAX_RUNS ? trans.__('newest %1 runs', MAX_RUNS) : trans._n('%1 run', '%1 runs', rows.length)) +
+      (failed ? ' · ' + trans._n('%1 failed', '%1 failed', failed) : '');
+    const line = el('div', 'jp-Plumbline-historySummary', el('span', 'jp-Plumbline-hint', summary), this._range);
+    this._head.node.replaceChildren(el('h2', '', trans.__('Component %1', component)), line);
     void this._renderChart(rows);
     this._renderTable(rows);
+  }
+
+  /** The period shown; a change re-renders (the select itself survives renders). */
+  private _rangeSelect(): HTMLSelectElement {
+    const { trans } = this._options;
+    const select = document.createElement('select');
+    select.className = 'jp-Plumbline-historyRange jp-mod-styled';
+    select.setAttribute('aria-label', trans.__('Period'));
+    const periods: [string, string][] = [
+      ['0', trans.__('All time')],
+      ['1', trans.__('Last 24 hours')],
+      ['7', trans.__('Last 7 days')],
+      ['30', trans.__('Last 30 days')],
+      ['90', trans.__('Last 90 days')]
+    ];
+    for (const [days, label] of periods) {
+      const option = document.createElement('option');
+      option.value = days;
+      option.textContent = label;
+      select.append(option);
+    }
+    select.addEventListener('change', () => this._render());
+    return select;
   }
 
   private async _renderChart(rows: IHistoryRow[]): Promise<void> {
@@ -107,7 +134,7 @@ export class ComponentHistory extends Panel {
             link(row.runId.slice(0, 8), () => void commands.execute(CommandIDs.inspectRun, { runId: row.runId }), 'jp-Plumbline-historyRun'),
             new Date(row.startedAt * 1000).toLocaleString(),
             el('span', `jp-Plumbline-status jp-mod-${row.status}`, row.status),
-            formatDuration(row.durationMs),
+            formatDuration(row.durationMs, trans),
             row.outputs.filter(o => o.rows !== null).map(o => `${o.name}: ${o.rows}`).join(', '),
             row.checksTotal ? `${row.checksPassed}/${row.checksTotal}` : '',
             row.gitCommit ? row.gitCommit.slice(0, 8) : ''
@@ -118,6 +145,7 @@ export class ComponentHistory extends Panel {
     );
   }
 
+  private _range: HTMLSelectElement;
   private _chartKey = '';
   private _renderer: Widget | null = null;
   private _head = new Widget();

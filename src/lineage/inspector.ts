@@ -3,7 +3,7 @@
  * each input), its code against the previous run of the same cell or any
  * other run, git commit, duration, status, error, checks and notes.
  */
-import { Notification } from '@jupyterlab/apputils';
+import { InputDialog, Notification } from '@jupyterlab/apputils';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { Extension } from '@codemirror/state';
 import { CommandRegistry } from '@lumino/commands';
@@ -103,7 +103,7 @@ export class RunInspector extends Panel {
     const facts: [string, string][] = [
       [trans.__('Notebook'), run.notebookPath ?? ''],
       [trans.__('Started'), new Date(run.startedAt * 1000).toLocaleString()],
-      [trans.__('Duration'), formatDuration(run.durationMs)],
+      [trans.__('Duration'), formatDuration(run.durationMs, trans)],
       [trans.__('Execution count'), run.executionCount === null ? '' : String(run.executionCount)],
       [
         trans.__('Git commit'),
@@ -237,8 +237,22 @@ export class RunInspector extends Panel {
 
   private async _flag(io: IValueRow): Promise<void> {
     const { trans, sync } = this._options;
+    let note: string | undefined;
+    if (!io.flagged) {
+      // The note is what review shows next to the flag: what looked wrong.
+      const answer = await InputDialog.getText({
+        title: trans.__('Flag %1 as wrong', io.name),
+        label: trans.__('What is wrong with it? (optional)'),
+        placeholder: trans.__('e.g. negative totals for March'),
+        okLabel: trans.__('Flag')
+      });
+      if (!answer.button.accept) {
+        return;
+      }
+      note = answer.value?.trim() || undefined;
+    }
     try {
-      await saveFlag(io.id, !io.flagged);
+      await saveFlag(io.id, !io.flagged, note);
       await sync.refresh();
     } catch (error) {
       Notification.error(trans.__('Could not flag %1: %2', io.name, (error as Error).message), { autoClose: 8000 });

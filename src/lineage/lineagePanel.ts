@@ -119,7 +119,7 @@ export class LineagePanel extends Widget {
     const meta = (node: IGraphNode, isStale: boolean) =>
       isStale
         ? trans.__('stale')
-        : node.lastRunAt !== null ? `${trans._n('%1 run', '%1 runs', node.runCount)} · ${formatWhen(node.lastRunAt)}` : '';
+        : node.lastRunAt !== null ? `${trans._n('%1 run', '%1 runs', node.runCount)} · ${formatWhen(node.lastRunAt, trans)}` : '';
     const stale = this._staleness?.reasons ?? new Map<string, StaleReason[]>();
     const staleOf = (node: IGraphNode) => (node.external ? undefined : stale.get(node.name));
     // Wide enough for the name (code font) and the meta line (smaller UI font).
@@ -224,7 +224,7 @@ export class LineagePanel extends Widget {
         '',
         link(row.componentName ?? trans.__('run %1', row.runId.slice(0, 8)), () => void commands.execute(CommandIDs.inspectRun, { runId: row.runId }), 'jp-Plumbline-rankRun'),
         el('span', 'jp-Plumbline-rankShared', trans.__(' shared by %1 of %2', row.sharedBy, flagged.length)),
-        el('span', 'jp-Plumbline-hint', ` · ${basename(row.notebookPath)} · ${formatWhen(row.startedAt)}`)
+        el('span', 'jp-Plumbline-hint', ` · ${basename(row.notebookPath)} · ${formatWhen(row.startedAt, trans)}`)
       );
       item.dataset.runId = row.runId;
       item.dataset.sharedBy = String(row.sharedBy);

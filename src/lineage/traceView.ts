@@ -115,7 +115,7 @@ export class TraceView extends Widget {
       detail ? el('span', 'jp-Plumbline-hint', ` ${detail} `) : ' ',
       el('span', 'jp-Plumbline-traceArrow', node.external ? '⇠ ' : '← '),
       runLink,
-      el('span', 'jp-Plumbline-hint', ` · ${run.notebookPath ?? ''} · ${formatWhen(run.startedAt)}`)
+      el('span', 'jp-Plumbline-hint', ` · ${run.notebookPath ?? ''} · ${formatWhen(run.startedAt, trans)}`)
     );
     if (io.flagged) {
       item.append(el('span', 'jp-Plumbline-flagMark', trans.__('flagged')));

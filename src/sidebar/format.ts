@@ -1,40 +1,46 @@
 /** Human formats for the sidebar (pure functions, tested in jest). */
+// Type only: jest runs these functions in Node without JupyterLab's ES modules.
+import type { TranslationBundle } from '@jupyterlab/translation';
 
-export function formatDuration(ms: number | null): string {
+export function formatDuration(ms: number | null, trans: TranslationBundle): string {
   if (ms === null || !Number.isFinite(ms)) {
     return '';
   }
   if (ms < 1) {
-    return '<1 ms';
+    return trans.__('<1 ms');
   }
   if (ms < 1000) {
-    return `${Math.round(ms)} ms`;
+    return trans.__('%1 ms', Math.round(ms));
   }
   const seconds = ms / 1000;
   if (seconds < 60) {
-    return `${seconds.toFixed(seconds < 10 ? 2 : 1)} s`;
+    return trans.__('%1 s', seconds.toFixed(seconds < 10 ? 2 : 1));
   }
   const minutes = Math.floor(seconds / 60);
   if (minutes < 60) {
-    return `${minutes} min ${Math.round(seconds % 60)} s`;
+    return trans.__('%1 min %2 s', minutes, Math.round(seconds % 60));
   }
-  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+  return trans.__('%1 h %2 min', Math.floor(minutes / 60), minutes % 60);
 }
 
 /** "12 s ago", "5 min ago", or a date for anything older than a day. */
-export function formatWhen(epochSeconds: number, nowMs = Date.now()): string {
+export function formatWhen(
+  epochSeconds: number,
+  trans: TranslationBundle,
+  nowMs = Date.now()
+): string {
   const ageSeconds = Math.max(0, nowMs / 1000 - epochSeconds);
   if (ageSeconds < 5) {
-    return 'just now';
+    return trans.__('just now');
   }
   if (ageSeconds < 60) {
-    return `${Math.floor(ageSeconds)} s ago`;
+    return trans.__('%1 s ago', Math.floor(ageSeconds));
   }
   if (ageSeconds < 3600) {
-    return `${Math.floor(ageSeconds / 60)} min ago`;
+    return trans.__('%1 min ago', Math.floor(ageSeconds / 60));
   }
   if (ageSeconds < 86400) {
-    return `${Math.floor(ageSeconds / 3600)} h ago`;
+    return trans.__('%1 h ago', Math.floor(ageSeconds / 3600));
   }
   return new Date(epochSeconds * 1000).toLocaleDateString();
 }

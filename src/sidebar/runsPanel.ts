@@ -159,8 +159,8 @@ export class RunsPanel extends Widget {
     if (run.componentName) {
       component.title = trans.__('Component %1', run.componentName);
     }
-    const duration = span(formatDuration(run.durationMs), 'jp-Plumbline-duration');
-    const when = span(formatWhen(run.startedAt), 'jp-Plumbline-when');
+    const duration = span(formatDuration(run.durationMs, trans), 'jp-Plumbline-duration');
+    const when = span(formatWhen(run.startedAt, trans), 'jp-Plumbline-when');
     when.title = new Date(run.startedAt * 1000).toLocaleString();
     const meta = document.createElement('div');
     meta.className = 'jp-Plumbline-runMeta';

@@ -95,12 +95,15 @@ test.describe('Plumbline lineage', () => {
 
     // Flag two outputs of two branches; review ranks what they share first.
     await inspectCell(page, 2);
-    await page.locator('.jp-Plumbline-inspector:visible .jp-Plumbline-outputs tr[data-name="total"] .jp-Plumbline-flag').click();
+    await flagOutput(page, 'total', 'totals <b>doubled</b>');
     await inspectCell(page, 3);
-    await page.locator('.jp-Plumbline-inspector:visible .jp-Plumbline-outputs tr[data-name="report"] .jp-Plumbline-flag').click();
+    await flagOutput(page, 'report', '');
     await page.sidebar.openTab(LINEAGE_ID);
     const ranking = page.locator(`#${LINEAGE_ID} .jp-Plumbline-ranking li`);
-    await expect(page.locator(`#${LINEAGE_ID} .jp-Plumbline-flagged li`)).toHaveCount(2);
+    const flagged = page.locator(`#${LINEAGE_ID} .jp-Plumbline-flagged li`);
+    await expect(flagged).toHaveCount(2);
+    // The note is shown as text, never as markup.
+    await expect(flagged.first()).toContainText('totals <b>doubled</b>');
     await expect(ranking.first()).toHaveAttribute('data-shared-by', '2');
     await expect(ranking.first()).toContainText(/load|clean/);
     await expect(ranking.last()).toHaveAttribute('data-shared-by', '1');
@@ -126,4 +129,14 @@ async function inspectCell(page: IJupyterLabPageFixture, index: number): Promise
     notebook.content.activeCellIndex = i;
     await app.commands.execute('plumbline:inspect-cell');
   }, index);
+}
+
+/** Flag output `name` of the shown inspector, answering the note dialog. */
+async function flagOutput(page: IJupyterLabPageFixture, name: string, note: string): Promise<void> {
+  const row = page.locator(`.jp-Plumbline-inspector:visible .jp-Plumbline-outputs tr[data-name="${name}"]`);
+  await row.locator('.jp-Plumbline-flag').click();
+  const dialog = page.locator('.jp-Dialog');
+  await dialog.locator('input').fill(note);
+  await dialog.locator('.jp-mod-accept').click();
+  await expect(row).toHaveAttribute('data-flagged', 'true');
 }

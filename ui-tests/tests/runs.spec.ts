@@ -191,6 +191,26 @@ test.describe('Plumbline runs sidebar', () => {
   });
 });
 
+test.describe('Plumbline runs of a renamed notebook', () => {
+  test.use({ kernels: null });
+
+  test('keep their history and new runs join it', async ({ page, tmpPath }) => {
+    const notebookPath = await createNotebook(page, tmpPath, ['a = 1', 'b = a + 1']);
+    await runCell(page, 0);
+    await runCell(page, 1);
+    await openRunsSidebar(page);
+    await expect(runRows(page)).toHaveCount(2);
+
+    const renamed = `${tmpPath}/renamed.ipynb`;
+    expect(await page.contents.renameFile(notebookPath, renamed)).toBe(true);
+    await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-subtitle`)).toHaveText(renamed);
+    // The server moves the history; the replica picks the move up from its change feed.
+    await expect(runRows(page)).toHaveCount(2);
+    await runCell(page, 1);
+    await expect(runRows(page)).toHaveCount(3);
+  });
+});
+
 test.describe('README screenshot', () => {
   test.use({ viewport: { width: 1440, height: 900 } });
 

@@ -83,8 +83,17 @@ def main() -> int:
         p90 = sorted(many)[int(0.9 * (len(many) - 1))]
         print(f"{panel:<20} {ms_small:>11.1f} ms {ms_big:>11.1f} ms {p90:>5.0f} ms {ms_big / ms_small:>6.2f}x")
         met = met and ms_big <= TARGET_MS
-    print(f"target: sidebar render with {args.runs:,} runs <= {TARGET_MS:.0f} ms -> {'MET' if met else 'NOT MET'}"
-          " (a page's first render also waits for the snapshot download above, once)")
+    print(f"target: sidebar render with {args.runs:,} runs <= {TARGET_MS:.0f} ms -> {'MET' if met else 'NOT MET'}")
+    lab = statistics.median(c["labStartMs"] for kind in big["cold"].values() for c in kind)
+    print(f"cold: page reloaded with the runs sidebar open, from the replica's load start to the first row drawn "
+          f"(medians; baseline: JupyterLab's own start to that point, {lab:.0f} ms):")
+    for kind, label in (("download", "no snapshot kept (first visit)"), ("kept", "snapshot kept in the browser")):
+        loads = big["cold"][kind]
+        draw = statistics.median(c["drawMs"] for c in loads)
+        ready = statistics.median(c["readyMs"] for c in loads)
+        downloads = sum(c["downloaded"] for c in loads)
+        print(f"  {label:<32} replica ready {ready:>6.0f} ms ({ready / lab:.2f}x), first row drawn {draw:>6.0f} ms "
+              f"({downloads}/{len(loads)} loads downloaded the snapshot) -> {'MET' if draw <= TARGET_MS else 'NOT MET'}")
     return 0
 
 

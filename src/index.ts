@@ -9,6 +9,7 @@ import {
   NotebookActions,
   NotebookPanel
 } from '@jupyterlab/notebook';
+import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { Poll } from '@lumino/polling';
@@ -17,6 +18,7 @@ import { fetchConfig } from './api/client';
 import { plumblineIcon } from './icons';
 import { watchNotebook } from './kernel/autoload';
 import { loadSqlJs } from './replica/sqljs';
+import { IndexedDBSnapshotCache } from './replica/cache';
 import { ReplicaSync } from './replica/sync';
 import { RunsPanel } from './sidebar/runsPanel';
 import { componentsPlugin } from './components/plugin';
@@ -28,12 +30,14 @@ interface ISettings {
   recordKernels: boolean;
   refreshInterval: number;
   maxRows: number;
+  keepReplica: boolean;
 }
 
 const DEFAULTS: ISettings = {
   recordKernels: true,
   refreshInterval: 5,
-  maxRows: 200
+  maxRows: 200,
+  keepReplica: true
 };
 
 const plugin: JupyterFrontEndPlugin<IPlumbline> = {
@@ -55,7 +59,12 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     translator = translator ?? nullTranslator;
     const trans = translator.load('jupyterlab_plumbline');
     const settings: ISettings = { ...DEFAULTS };
-    const sync = new ReplicaSync(loadSqlJs);
+    // One kept snapshot per Jupyter server of this origin (JupyterHub serves many under one).
+    const snapshotCache = new IndexedDBSnapshotCache(ServerConnection.makeSettings().baseUrl);
+    const sync = new ReplicaSync({
+      loadSql: loadSqlJs,
+      cache: () => (settings.keepReplica ? snapshotCache : null)
+    });
 
     const panel = new RunsPanel({
       sync,
@@ -178,6 +187,10 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
           settings.recordKernels = loaded.get('recordKernels').composite as boolean;
           settings.refreshInterval = loaded.get('refreshInterval').composite as number;
           settings.maxRows = loaded.get('maxRows').composite as number;
+          settings.keepReplica = loaded.get('keepReplica').composite as boolean;
+          if (!settings.keepReplica) {
+            void snapshotCache.clear().catch(() => undefined); // leave nothing behind
+          }
           poll.frequency = { ...poll.frequency, interval: settings.refreshInterval * 1000 };
           panel.update();
         };

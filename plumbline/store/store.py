@@ -55,6 +55,7 @@ class Store:
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self.schema_version = migrate(self._conn, self.path)
+            self.identity = self._conn.execute("SELECT id FROM store_identity").fetchone()[0]
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise _translate(exc, self.path) from exc
@@ -469,9 +470,12 @@ class Store:
                     self._conn.execute("COMMIT")
             except sqlite3.DatabaseError as exc:
                 raise _translate(exc, self.path) from exc
+        # Which store, at which schema, this page is of: a replica kept from
+        # an earlier page load must match both to apply it.
+        store = {"store_id": self.identity, "schema_version": self.schema_version}
         if upto < since:  # the client is ahead: the store was replaced
-            return {"since": since, "seq": current, "more": False, "reset": True, "tables": {}}
-        return {"since": since, "seq": upto, "more": upto < current, "reset": False, "tables": tables}
+            return {"since": since, "seq": current, "more": False, "reset": True, "tables": {}, **store}
+        return {"since": since, "seq": upto, "more": upto < current, "reset": False, "tables": tables, **store}
 
 
 def _ensure_component(

@@ -32,6 +32,8 @@ from pathlib import Path
 
 from plumbline.store import IORecord, KernelSession, RunEnd, RunStart, Store, io_id
 
+from .fixture_store import pin_store_id
+
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
 # (run id, seconds, notebook, session, cell, component, code, inputs, outputs)
@@ -121,7 +123,7 @@ def changes() -> dict:
         at = flags["columns"].index("flagged_at")
         for row in flags["rows"]:
             row[at] = T0 + 100
-    return page
+    return pin_store_id(page)
 
 
 if __name__ == "__main__":

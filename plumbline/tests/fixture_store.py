@@ -11,6 +11,7 @@ Regenerate after a deliberate format change with:
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -53,9 +54,16 @@ def changes() -> dict:
     with tempfile.TemporaryDirectory() as folder:
         store = build(str(Path(folder) / "lineage.db"))
         try:
-            return store.changes_since(0)
+            page = store.changes_since(0)
         finally:
             store.close()
+    return pin_store_id(page)
+
+
+def pin_store_id(page: dict) -> dict:
+    """Every store gets a random identity; pin it so the fixture is stable."""
+    assert re.fullmatch(r"[0-9a-f]{32}", page["store_id"]), page["store_id"]
+    return {**page, "store_id": "fixture-store"}
 
 
 if __name__ == "__main__":

@@ -205,3 +205,20 @@ def test_rename_to_the_same_or_an_empty_path_changes_nothing(store):
     assert store.move_notebook("nb.ipynb", "nb.ipynb") == 0
     assert store.move_notebook("", "x.ipynb") == 0
     assert store.current_seq() == seq
+
+
+def test_store_identity_is_stable_and_in_every_change_page(store, store_path, tmp_path):
+    import re
+
+    assert re.fullmatch(r"[0-9a-f]{32}", store.identity)
+    with Store(store_path) as again:
+        assert again.identity == store.identity
+    with Store(str(tmp_path / "other" / "lineage.db")) as other:
+        assert other.identity != store.identity
+    for page in (store.changes_since(0), store.changes_since(store.current_seq() + 5)):
+        assert (page["store_id"], page["schema_version"]) == (store.identity, latest_version())
+    # The snapshot carries it too: a browser that kept one can tell stores apart.
+    data, _ = store.snapshot()
+    copy = tmp_path / "snap.db"
+    copy.write_bytes(data)
+    assert sqlite3.connect(copy).execute("SELECT id FROM store_identity").fetchone()[0] == store.identity

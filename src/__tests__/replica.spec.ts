@@ -12,6 +12,9 @@ beforeAll(async () => {
 
 const replicaWithFixture = (): Replica => fixtureReplica(sql);
 
+/** The store fields of a change page of `replica`'s own store. */
+const storeOf = (replica: Replica) => ({ store_id: replica.storeId!, schema_version: replica.schemaVersion });
+
 describe('Replica', () => {
   it('opens a snapshot and drops the server-side triggers', () => {
     const replica = Replica.fromSnapshot(sql, emptyStoreBytes(sql), 0);
@@ -43,6 +46,7 @@ describe('Replica', () => {
       seq: replica.seq + 1,
       more: false,
       reset: false,
+      ...storeOf(replica),
       tables: {
         runs: { columns, rows: [['run-5', hash, 'session-a', 1, 'interrupted', replica.seq + 1]] }
       }
@@ -55,7 +59,7 @@ describe('Replica', () => {
     const replica = replicaWithFixture();
     const before = replica.seq;
     expect(() =>
-      replica.apply({ since: before + 5, seq: before + 9, more: false, reset: false, tables: {} })
+      replica.apply({ since: before + 5, seq: before + 9, more: false, reset: false, ...storeOf(replica), tables: {} })
     ).toThrow(/starts at/);
     expect(replica.seq).toBe(before);
   });
@@ -69,6 +73,7 @@ describe('Replica', () => {
         seq: replica.seq + 1,
         more: false,
         reset: false,
+        ...storeOf(replica),
         tables: { runs: { columns: ['id); DROP TABLE runs; --'], rows: [['x']] } }
       })
     ).toThrow(/Unexpected column/);

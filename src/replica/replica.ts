@@ -15,6 +15,9 @@ export interface IChanges {
   more: boolean;
   /** The server's store is behind this replica: it was replaced; reload. */
   reset: boolean;
+  /** The server store's identity and schema version (schema/store/0004). */
+  store_id: string;
+  schema_version: number;
   tables: {
     [table: string]: { columns: string[]; rows: SqlValue[][] };
   };
@@ -26,7 +29,22 @@ export class Replica {
   private constructor(
     readonly db: Database,
     private _seq: number
-  ) {}
+  ) {
+    const identity = db.exec("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'store_identity'").length
+      ? db.exec('SELECT id FROM store_identity')
+      : [];
+    this.storeId = identity[0] ? String(identity[0].values[0][0]) : null;
+    this.schemaVersion = Number(db.exec('PRAGMA user_version')[0].values[0][0]);
+  }
+
+  /** The identity of the store this replica copies (null: a store too old to have one). */
+  readonly storeId: string | null;
+  readonly schemaVersion: number;
+
+  /** Whether a change page is of this replica's store, at its schema. */
+  isOf(changes: IChanges): boolean {
+    return changes.store_id === this.storeId && changes.schema_version === this.schemaVersion;
+  }
 
   /** Open a snapshot; `seq` is the store's change counter it was taken at. */
   static fromSnapshot(sql: SqlJsStatic, bytes: Uint8Array, seq: number): Replica {

@@ -87,8 +87,16 @@ test.describe('Plumbline runs sidebar across a reload and a kernel restart', () 
       '3 runs · 1 error'
     );
 
-    // Reload the page: the runs come from the store, not from the page.
+    // Reload the page: the runs come from the store, not from the page. The
+    // replica opens the snapshot the first load kept in the browser and asks
+    // only for what changed since (the three runs), not for the whole store.
     expect(await page.notebook.save()).toBe(true);
+    const snapshotRequests: string[] = [];
+    page.on('request', r => {
+      if (new URL(r.url()).pathname.endsWith('/plumbline/snapshot')) {
+        snapshotRequests.push(r.url());
+      }
+    });
     await page.reload({ waitForIsReady: false });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     await page.evaluate(
@@ -104,6 +112,7 @@ test.describe('Plumbline runs sidebar across a reload and a kernel restart', () 
       '[1] 1 + 1'
     ]);
     await expect(rowsOf(page, CELLS[1])).toHaveAttribute('data-status', 'error');
+    expect(snapshotRequests).toEqual([]);
 
     // Restart the kernel (accepting the confirmation dialog), wait until the
     // new kernel is idle, run the third cell again.

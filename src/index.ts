@@ -12,6 +12,7 @@ import {
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { PromiseDelegate } from '@lumino/coreutils';
 import { Poll } from '@lumino/polling';
 
 import { fetchConfig } from './api/client';
@@ -61,9 +62,14 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     const settings: ISettings = { ...DEFAULTS };
     // One kept snapshot per Jupyter server of this origin (JupyterHub serves many under one).
     const snapshotCache = new IndexedDBSnapshotCache(ServerConnection.makeSettings().baseUrl);
+    // The kept snapshot is used only once the settings say so (they may turn it off).
+    const settingsLoaded = new PromiseDelegate<void>();
     const sync = new ReplicaSync({
       loadSql: loadSqlJs,
-      cache: () => (settings.keepReplica ? snapshotCache : null)
+      cache: async () => {
+        await settingsLoaded.promise;
+        return settings.keepReplica ? snapshotCache : null;
+      }
     });
 
     const panel = new RunsPanel({
@@ -182,21 +188,27 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     }
 
     if (settingRegistry) {
-      void settingRegistry.load(PLUGIN_ID).then(loaded => {
-        const apply = () => {
-          settings.recordKernels = loaded.get('recordKernels').composite as boolean;
-          settings.refreshInterval = loaded.get('refreshInterval').composite as number;
-          settings.maxRows = loaded.get('maxRows').composite as number;
-          settings.keepReplica = loaded.get('keepReplica').composite as boolean;
-          if (!settings.keepReplica) {
-            void snapshotCache.clear().catch(() => undefined); // leave nothing behind
-          }
-          poll.frequency = { ...poll.frequency, interval: settings.refreshInterval * 1000 };
-          panel.update();
-        };
-        apply();
-        loaded.changed.connect(apply);
-      });
+      void settingRegistry
+        .load(PLUGIN_ID)
+        .then(loaded => {
+          const apply = () => {
+            settings.recordKernels = loaded.get('recordKernels').composite as boolean;
+            settings.refreshInterval = loaded.get('refreshInterval').composite as number;
+            settings.maxRows = loaded.get('maxRows').composite as number;
+            settings.keepReplica = loaded.get('keepReplica').composite as boolean;
+            if (!settings.keepReplica) {
+              void snapshotCache.clear().catch(() => undefined); // leave nothing behind
+            }
+            poll.frequency = { ...poll.frequency, interval: settings.refreshInterval * 1000 };
+            panel.update();
+          };
+          apply();
+          loaded.changed.connect(apply);
+        })
+        .catch(error => console.warn('Plumbline: settings not loaded, using the defaults:', error))
+        .then(() => settingsLoaded.resolve());
+    } else {
+      settingsLoaded.resolve();
     }
 
     return { sync, config };

@@ -55,10 +55,22 @@ class Store:
             self._conn.execute("PRAGMA synchronous = NORMAL")
             self._conn.execute("PRAGMA foreign_keys = ON")
             self.schema_version = migrate(self._conn, self.path)
-            self.identity = self._conn.execute("SELECT id FROM store_identity").fetchone()[0]
+            self.identity = self._identify()
         except sqlite3.DatabaseError as exc:
             self._close_quietly()
             raise _translate(exc, self.path) from exc
+
+    def _identify(self) -> str:
+        """The store's id; a new one if the file was copied from elsewhere."""
+        identity, path = self._conn.execute("SELECT id, path FROM store_identity").fetchone()
+        if path == self.path:
+            return identity
+        fresh = identity if path is None else os.urandom(16).hex()
+        try:
+            self._conn.execute("UPDATE store_identity SET id = ?, path = ?", (fresh, self.path))
+        except sqlite3.OperationalError:
+            return identity  # locked or read-only: identify it next time
+        return fresh
 
     # -- lifecycle -----------------------------------------------------------
 
@@ -398,8 +410,9 @@ class Store:
                     "SELECT id FROM components WHERE notebook_path = ? AND name = ?", (target, name)
                 ).fetchone()
                 if existing:
-                    conn.execute("UPDATE runs SET component_id = ? WHERE component_id = ?",
-                                 (existing[0], component_id))
+                    for table in ("runs", "check_results"):  # check baselines follow their runs
+                        conn.execute(f"UPDATE {table} SET component_id = ? WHERE component_id = ?",
+                                     (existing[0], component_id))
                 else:
                     conn.execute("UPDATE components SET notebook_path = ?, updated_at = ? WHERE id = ?",
                                  (target, time.time(), component_id))
@@ -454,6 +467,8 @@ class Store:
                 self._conn.execute("BEGIN")
                 try:
                     current = self._conn.execute("SELECT value FROM store_seq WHERE id = 1").fetchone()[0]
+                    # Read now, not at open: a newer kernel may have migrated the store since.
+                    version = self._conn.execute("PRAGMA user_version").fetchone()[0]
                     upto = min(current, since + limit)
                     tables = {}
                     for table in REPLICATED_TABLES:
@@ -472,7 +487,7 @@ class Store:
                 raise _translate(exc, self.path) from exc
         # Which store, at which schema, this page is of: a replica kept from
         # an earlier page load must match both to apply it.
-        store = {"store_id": self.identity, "schema_version": self.schema_version}
+        store = {"store_id": self.identity, "schema_version": version}
         if upto < since:  # the client is ahead: the store was replaced
             return {"since": since, "seq": current, "more": False, "reset": True, "tables": {}, **store}
         return {"since": since, "seq": upto, "more": upto < current, "reset": False, "tables": tables, **store}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
@@ -189,14 +190,23 @@ def test_renamed_folder_moves_every_notebook_below_it(store):
 
 
 def test_rename_onto_a_notebook_with_history_merges_components(store):
+    from plumbline.store import CheckRecord
+
     add_run(store, "old", notebook_path="b.ipynb", component_name="train")
     add_run(store, "new", notebook_path="a.ipynb", component_name="train")
     add_run(store, "other", notebook_path="a.ipynb", component_name="eval")
+    store.record_checks("new", [CheckRecord("rows-1", "row_count(df)", "after", "pass", "warn", "ok",
+                                            {"rows": 3}, 0.5, time.time())])
+    seq = store.current_seq()
     assert store.move_notebook("a.ipynb", "b.ipynb") == 2
     runs = {r["id"]: r for r in store.runs()}
     assert {r["notebook_path"] for r in runs.values()} == {"b.ipynb"}
     assert runs["old"]["component_id"] == runs["new"]["component_id"]
     assert ("b.ipynb", "eval") in _paths(store)[1]
+    # The check baseline moved with its run, and the replica hears of it.
+    assert store.previous_check_details("b.ipynb", "train", "rows-1") == {"rows": 3}
+    assert store.previous_check_details("a.ipynb", "train", "rows-1") is None
+    assert len(store.changes_since(seq)["tables"]["check_results"]["rows"]) == 1
 
 
 def test_rename_to_the_same_or_an_empty_path_changes_nothing(store):
@@ -217,8 +227,22 @@ def test_store_identity_is_stable_and_in_every_change_page(store, store_path, tm
         assert other.identity != store.identity
     for page in (store.changes_since(0), store.changes_since(store.current_seq() + 5)):
         assert (page["store_id"], page["schema_version"]) == (store.identity, latest_version())
-    # The snapshot carries it too: a browser that kept one can tell stores apart.
-    data, _ = store.snapshot()
-    copy = tmp_path / "snap.db"
-    copy.write_bytes(data)
-    assert sqlite3.connect(copy).execute("SELECT id FROM store_identity").fetchone()[0] == store.identity
+    # A copy of the file opened elsewhere (a copied project) is another store.
+    store.close()
+    copy_path = tmp_path / "copied" / "lineage.db"
+    copy_path.parent.mkdir()
+    copy_path.write_bytes(Path(store_path).read_bytes())
+    with Store(str(copy_path)) as copied, Store(store_path) as original:
+        assert copied.identity != original.identity == again.identity
+        store = original
+        # The snapshot carries it too: a browser that kept one can tell stores apart.
+        data, _ = store.snapshot()
+        copy = tmp_path / "snap.db"
+        copy.write_bytes(data)
+        assert sqlite3.connect(copy).execute("SELECT id FROM store_identity").fetchone()[0] == store.identity
+
+
+def test_change_pages_report_the_schema_version_of_now(store, store_path):
+    # A newer kernel migrating the store under a running server must show in the pages.
+    sqlite3.connect(store_path).execute(f"PRAGMA user_version = {latest_version() + 1}")
+    assert store.changes_since(0)["schema_version"] == latest_version() + 1

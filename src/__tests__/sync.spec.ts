@@ -37,13 +37,16 @@ class MemoryCache implements ISnapshotCache {
 }
 
 /** A server holding one store: its snapshot, and the fixture runs as changes after seq 0. */
-function server(bytes: Uint8Array, options: { pages?: number } = {}) {
+function server(bytes: Uint8Array, options: { pages?: number; legacy?: boolean } = {}) {
   const probe = Replica.fromSnapshot(sql, bytes, 0);
-  const store = { store_id: probe.storeId!, schema_version: probe.schemaVersion };
+  // A server from before store ids names no store in its pages.
+  const store = options.legacy
+    ? ({} as { store_id: string; schema_version: number })
+    : { store_id: probe.storeId!, schema_version: probe.schemaVersion };
   probe.close();
   const fixture = fixtureChanges();
   const pages = options.pages ?? 1;
-  const calls = { snapshot: 0, changes: [] as number[] };
+  const calls = { snapshot: 0, changes: [] as number[], down: false };
   return {
     calls,
     store,
@@ -59,6 +62,9 @@ function server(bytes: Uint8Array, options: { pages?: number } = {}) {
     // The fixture page first, then empty pages up to `pages`, then nothing new.
     fetchChanges: async (since: number): Promise<IChanges> => {
       calls.changes.push(since);
+      if (calls.down) {
+        throw new Error('503: the lineage store is not available');
+      }
       const base = { reset: false, ...store, tables: {} };
       if (since === 0) {
         return { ...fixture, ...store, more: pages > 1 };
@@ -78,7 +84,7 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
   it('downloads the snapshot on a first load and keeps it', async () => {
     const remote = server(emptyStoreBytes(sql));
     const cache = new MemoryCache();
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => cache, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
     await sync.refresh();
     expect(sync.source).toBe('server');
     expect(remote.calls.snapshot).toBe(1);
@@ -91,7 +97,7 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     const remote = server(bytes);
     const cache = new MemoryCache();
     cache.kept = { bytes, seq: 0 }; // kept before any run was recorded
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => cache, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
     let emitted = 0;
     sync.changed.connect(() => emitted++);
     await sync.refresh();
@@ -107,7 +113,7 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     const cache = new MemoryCache();
     cache.kept = await remote.fetchSnapshot();
     remote.calls.snapshot = 0;
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => cache, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
     let emitted = 0;
     sync.changed.connect(() => emitted++);
     await sync.refresh();
@@ -119,7 +125,7 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     const cache = new MemoryCache();
     const other = emptyStoreBytes(sql); // another random identity
     cache.kept = { bytes: other, seq: 0 };
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => cache, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
     await sync.refresh();
     expect(sync.source).toBe('server');
     expect(sync.replica!.storeId).toBe(remote.store.store_id);
@@ -136,7 +142,7 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     const cache = new MemoryCache();
     cache.kept = { bytes: old.export(), seq: 0 };
     old.close();
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => cache, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
     await sync.refresh();
     expect([sync.source, remote.calls.snapshot]).toEqual(['server', 1]);
     expect(sync.replica!.schemaVersion).toBe(remote.store.schema_version);
@@ -147,7 +153,7 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     const remote = server(bytes, { pages: 4 });
     const cache = new MemoryCache();
     cache.kept = { bytes, seq: 0 };
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => cache, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
     await sync.refresh();
     expect(sync.source).toBe('cache'); // shown at once from the kept copy plus changes
     await new Promise(resolve => setTimeout(resolve, 0));
@@ -161,19 +167,67 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     const broken = new MemoryCache();
     broken.failLoad = true;
     const remote = server(emptyStoreBytes(sql));
-    const sync = new ReplicaSync({ loadSql: async () => sql, cache: () => broken, ...remote });
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => broken, ...remote });
     await sync.refresh();
     expect([sync.source, remote.calls.snapshot, runs(sync)]).toEqual(['server', 1, 5]);
 
     // The setting is read at every save: off, nothing is kept; on again, it is.
     const cache = new MemoryCache();
     let keep = false;
-    const toggled = new ReplicaSync({ loadSql: async () => sql, cache: () => (keep ? cache : null), ...server(emptyStoreBytes(sql)) });
+    const toggled = new ReplicaSync({ loadSql: async () => sql, cache: async () => (keep ? cache : null), ...server(emptyStoreBytes(sql)) });
     await toggled.refresh();
     expect(cache.saves).toBe(0);
     keep = true;
-    const again = new ReplicaSync({ loadSql: async () => sql, cache: () => (keep ? cache : null), ...server(emptyStoreBytes(sql)) });
+    const again = new ReplicaSync({ loadSql: async () => sql, cache: async () => (keep ? cache : null), ...server(emptyStoreBytes(sql)) });
     await again.refresh();
     expect(cache.saves).toBe(1);
+  });
+  it('shows nothing of a kept snapshot until the server confirms it is of its store', async () => {
+    const remote = server(emptyStoreBytes(sql));
+    const cache = new MemoryCache();
+    cache.kept = { bytes: emptyStoreBytes(sql), seq: 0 }; // another store, say another project
+    remote.calls.down = true;
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
+    await expect(sync.refresh()).rejects.toThrow(/503/);
+    expect(sync.replica).toBeNull();
+    remote.calls.down = false;
+    await sync.refresh();
+    expect([sync.source, sync.replica!.storeId]).toEqual(['server', remote.store.store_id]);
+  });
+
+  it('downloads once, not at every refresh, from a server that names no store', async () => {
+    const remote = server(emptyStoreBytes(sql), { legacy: true });
+    const cache = new MemoryCache();
+    cache.kept = { bytes: emptyStoreBytes(sql), seq: 0 };
+    const sync = new ReplicaSync({ loadSql: async () => sql, cache: async () => cache, ...remote });
+    for (let i = 0; i < 5; i++) {
+      await sync.refresh();
+    }
+    // The kept one cannot be proven: one download; its first page: one more; then changes only.
+    expect(remote.calls.snapshot).toBe(2);
+    expect(runs(sync)).toBe(5);
+  });
+
+  it('waits for the settings before it reads the kept snapshot', async () => {
+    const remote = server(emptyStoreBytes(sql));
+    const cache = new MemoryCache();
+    cache.kept = await remote.fetchSnapshot();
+    remote.calls.snapshot = 0;
+    let keep = true;
+    let settingsLoaded!: () => void;
+    const loaded = new Promise<void>(resolve => (settingsLoaded = resolve));
+    const sync = new ReplicaSync({
+      loadSql: async () => sql,
+      cache: async () => {
+        await loaded;
+        return keep ? cache : null;
+      },
+      ...remote
+    });
+    const refreshed = sync.refresh();
+    keep = false; // the user's setting, known once loaded
+    settingsLoaded();
+    await refreshed;
+    expect([sync.source, remote.calls.snapshot, cache.saves]).toEqual(['server', 1, 0]);
   });
 });

@@ -36,6 +36,11 @@ export class ComponentHistory extends Panel {
     this.node.dataset.component = _options.component;
     this._head.addClass('jp-Plumbline-historyHead');
     this._range = this._rangeSelect();
+    // Built once: re-rendering only changes the summary, so an open period list stays open.
+    this._head.node.append(
+      el('h2', '', _options.trans.__('Component %1', _options.component)),
+      el('div', 'jp-Plumbline-historySummary', this._summary, this._range)
+    );
     this._chart.addClass('jp-Plumbline-historyChart');
     this._table.addClass('jp-Plumbline-historyTable');
     this.addWidget(this._head);
@@ -54,7 +59,7 @@ export class ComponentHistory extends Panel {
     const { sync, trans, notebookPath, component } = this._options;
     const replica = sync.replica;
     if (!replica) {
-      this._head.node.replaceChildren(el('p', 'jp-Plumbline-message', trans.__('Loading the lineage store…')));
+      this._summary.textContent = trans.__('Loading the lineage store…');
       return;
     }
     const days = Number(this._range.value);
@@ -65,8 +70,7 @@ export class ComponentHistory extends Panel {
       `${notebookPath} · ` +
       (rows.length === MAX_RUNS ? trans.__('newest %1 runs', MAX_RUNS) : trans._n('%1 run', '%1 runs', rows.length)) +
       (failed ? ' · ' + trans._n('%1 failed', '%1 failed', failed) : '');
-    const line = el('div', 'jp-Plumbline-historySummary', el('span', 'jp-Plumbline-hint', summary), this._range);
-    this._head.node.replaceChildren(el('h2', '', trans.__('Component %1', component)), line);
+    this._summary.textContent = summary;
     void this._renderChart(rows);
     this._renderTable(rows);
   }
@@ -146,6 +150,7 @@ export class ComponentHistory extends Panel {
   }
 
   private _range: HTMLSelectElement;
+  private _summary = el('span', 'jp-Plumbline-hint');
   private _chartKey = '';
   private _renderer: Widget | null = null;
   private _head = new Widget();

@@ -27,7 +27,7 @@ export class IndexedDBSnapshotCache implements ISnapshotCache {
   constructor(private readonly _key: string) {}
 
   async load(): Promise<ICachedSnapshot | null> {
-    const value = await this._request<unknown>('readonly', store => store.get(this._key));
+    const value = await this._queued(() => this._request<unknown>('readonly', store => store.get(this._key)));
     const entry = value as { bytes?: unknown; seq?: unknown } | undefined;
     if (!entry || !(entry.bytes instanceof Uint8Array) || !Number.isInteger(entry.seq)) {
       return null;
@@ -36,12 +36,26 @@ export class IndexedDBSnapshotCache implements ISnapshotCache {
   }
 
   async save(snapshot: ICachedSnapshot): Promise<void> {
-    await this._request('readwrite', store => store.put({ bytes: snapshot.bytes, seq: snapshot.seq }, this._key));
+    await this._queued(() =>
+      this._request('readwrite', store => store.put({ bytes: snapshot.bytes, seq: snapshot.seq }, this._key))
+    );
   }
 
   async clear(): Promise<void> {
-    await this._request('readwrite', store => store.delete(this._key));
+    await this._queued(() => this._request('readwrite', store => store.delete(this._key)));
   }
+
+  /** One operation at a time, in call order: a clear is never overtaken by an earlier save. */
+  private _queued<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this._last.then(operation, operation);
+    this._last = result.then(
+      () => undefined,
+      () => undefined
+    );
+    return result;
+  }
+
+  private _last: Promise<void> = Promise.resolve();
 
   private async _request<T>(
     mode: IDBTransactionMode,

@@ -49,13 +49,18 @@ export class Replica {
   /** Open a snapshot; `seq` is the store's change counter it was taken at. */
   static fromSnapshot(sql: SqlJsStatic, bytes: Uint8Array, seq: number): Replica {
     const db = new sql.Database(bytes);
-    const triggers = db.exec(
-      "SELECT name FROM sqlite_master WHERE type = 'trigger'"
-    );
-    for (const [name] of triggers[0]?.values ?? []) {
-      db.run(`DROP TRIGGER "${String(name).replace(/"/g, '""')}"`);
+    try {
+      const triggers = db.exec(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+      );
+      for (const [name] of triggers[0]?.values ?? []) {
+        db.run(`DROP TRIGGER "${String(name).replace(/"/g, '""')}"`);
+      }
+      return new Replica(db, seq);
+    } catch (error) {
+      db.close(); // not a store (e.g. damaged bytes kept in the browser)
+      throw error;
     }
-    return new Replica(db, seq);
   }
 
   /** The store's change counter this replica is up to date with. */

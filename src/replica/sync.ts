@@ -15,8 +15,8 @@ const STALE_CACHE_PAGES = 2;
 
 export interface IReplicaSyncOptions {
   loadSql: () => Promise<SqlJsStatic>;
-  /** Where snapshots are kept between page loads; null: nowhere. */
-  cache?: () => ISnapshotCache | null;
+  /** Where snapshots are kept between page loads (null: nowhere), once settings say. */
+  cache?: () => Promise<ISnapshotCache | null>;
   fetchSnapshot?: typeof fetchSnapshot;
   fetchChanges?: (since: number) => Promise<IChanges>;
 }
@@ -24,7 +24,7 @@ export interface IReplicaSyncOptions {
 export class ReplicaSync {
   constructor(options: IReplicaSyncOptions) {
     this._loadSql = options.loadSql;
-    this._cache = options.cache ?? (() => null);
+    this._cache = options.cache ?? (async () => null);
     this._fetchSnapshot = options.fetchSnapshot ?? fetchSnapshot;
     this._fetchChanges = options.fetchChanges ?? fetchChanges;
   }
@@ -78,65 +78,100 @@ export class ReplicaSync {
     if (!this._replica) {
       // For profiles and bench/sidebar.py: how long a page takes to get its replica.
       performance.mark('plumbline:replica-load');
-    }
-    if (!this._replica && !(await this._openCached())) {
-      await this._loadSnapshot();
+      await this._openKeptOrDownload();
       performance.mark('plumbline:replica-ready');
       return true;
     }
-    const fromCache = this._pages === null;
+    const caughtUp = await this._catchUp(this._replica, false);
+    if (caughtUp === null) {
+      await this._loadSnapshot();
+      return true;
+    }
+    return caughtUp.written > 0;
+  }
+
+  /**
+   * Bring `replica` to the server's cursor, page by page. Null: it cannot be
+   * (the store was replaced or migrated, or a page does not fit); a fresh
+   * snapshot is then always right.
+   */
+  private async _catchUp(
+    replica: Replica,
+    kept: boolean
+  ): Promise<{ written: number; pages: number } | null> {
     let written = 0;
     let pages = 0;
     for (;;) {
-      const changes = await this._fetchChanges(this._replica!.seq);
+      const changes = await this._fetchChanges(replica.seq);
       pages++;
-      if (changes.reset || !this._replica!.isOf(changes)) {
-        // Replaced, migrated, or a kept snapshot of another store.
-        await this._loadSnapshot();
-        return true;
+      if (changes.reset) {
+        return null;
+      }
+      if (!replica.isOf(changes)) {
+        // A kept snapshot must be of this very store. A downloaded one is, so a
+        // mismatch right after a download (a server from before store ids) is
+        // not a reason to download again and again.
+        if (kept || !this._mismatchSeen) {
+          this._mismatchSeen = !kept;
+          return null;
+        }
+      } else {
+        this._mismatchSeen = false;
       }
       try {
-        written += this._replica!.apply(changes);
+        written += replica.apply(changes);
       } catch (error) {
-        // A newer Plumbline migrated the store (new columns), or the page is not
-        // ours: the replica rolled back, and a fresh snapshot is always right.
+        // A newer Plumbline migrated the store (new columns), or the page is
+        // not ours: the replica rolled back.
         console.warn('Plumbline: reloading the store snapshot:', error);
-        await this._loadSnapshot();
-        return true;
+        return null;
       }
       if (!changes.more) {
-        if (fromCache) {
-          performance.mark('plumbline:replica-ready');
-          this._pages = pages;
-          if (pages > STALE_CACHE_PAGES) {
-            void this._keepFreshSnapshot();
-          }
-          // A kept snapshot is shown even when nothing changed since.
-          return true;
-        }
-        return written > 0;
+        return { written, pages };
       }
     }
   }
 
-  /** Open the snapshot kept by an earlier page load, if any and readable. */
-  private async _openCached(): Promise<boolean> {
-    const cache = this._cache();
-    if (!cache) {
-      return false;
-    }
-    try {
-      const [sql, kept] = await Promise.all([this._loadSql(), cache.load()]);
-      if (!kept) {
-        return false;
+  /**
+   * The first replica of the page: the kept snapshot once it has caught up
+   * with (and so proved to be of) the server's store, else a download. Views
+   * see nothing until then.
+   */
+  private async _openKeptOrDownload(): Promise<void> {
+    const kept = await this._openKept();
+    if (kept) {
+      let caughtUp: { pages: number } | null;
+      try {
+        caughtUp = await this._catchUp(kept, true);
+      } catch (error) {
+        kept.close();
+        throw error;
       }
-      this._replica = Replica.fromSnapshot(sql, kept.bytes, kept.seq);
-      this._source = 'cache';
-      this._pages = null; // the first change pages tell whether it is still of this store
-      return true;
+      if (caughtUp) {
+        this._replica = kept;
+        this._source = 'cache';
+        if (caughtUp.pages > STALE_CACHE_PAGES) {
+          void this._keepFreshSnapshot();
+        }
+        return;
+      }
+      kept.close();
+    }
+    await this._loadSnapshot();
+  }
+
+  /** The snapshot kept by an earlier page load, opened, if any and readable. */
+  private async _openKept(): Promise<Replica | null> {
+    try {
+      const cache = await this._cache();
+      if (!cache) {
+        return null;
+      }
+      const [sql, kept] = await Promise.all([this._loadSql(), cache.load()]);
+      return kept ? Replica.fromSnapshot(sql, kept.bytes, kept.seq) : null;
     } catch (error) {
       console.warn('Plumbline: not using the store kept in the browser:', error);
-      return false;
+      return null;
     }
   }
 
@@ -146,33 +181,34 @@ export class ReplicaSync {
     this._replica?.close();
     this._replica = replica;
     this._source = 'server';
-    this._pages = 0;
-    this._keep(snapshot);
+    void this._keep(snapshot);
   }
 
   /** The kept snapshot is far behind: keep a fresh one for the next page load. */
   private async _keepFreshSnapshot(): Promise<void> {
     try {
-      this._keep(await this._fetchSnapshot());
+      await this._keep(await this._fetchSnapshot());
     } catch (error) {
       console.warn('Plumbline: could not refresh the store kept in the browser:', error);
     }
   }
 
-  private _keep(snapshot: { bytes: Uint8Array; seq: number }): void {
-    // Off the render path; a failure only costs the next page load a download.
-    void this._cache()
-      ?.save(snapshot)
-      .catch(error => console.warn('Plumbline: could not keep the store in the browser:', error));
+  /** Off the render path; a failure only costs the next page load a download. */
+  private async _keep(snapshot: { bytes: Uint8Array; seq: number }): Promise<void> {
+    try {
+      await (await this._cache())?.save(snapshot);
+    } catch (error) {
+      console.warn('Plumbline: could not keep the store in the browser:', error);
+    }
   }
 
   private readonly _loadSql: () => Promise<SqlJsStatic>;
-  private readonly _cache: () => ISnapshotCache | null;
+  private readonly _cache: () => Promise<ISnapshotCache | null>;
   private readonly _fetchSnapshot: typeof fetchSnapshot;
   private readonly _fetchChanges: (since: number) => Promise<IChanges>;
   private _source: 'server' | 'cache' | null = null;
-  /** Change pages the kept snapshot was behind; null until the first refresh after opening it. */
-  private _pages: number | null = 0;
+  /** The last change page did not name this replica's store (see _catchUp). */
+  private _mismatchSeen = false;
   private _replica: Replica | null = null;
   private _running: Promise<void> | null = null;
   private _again = false;

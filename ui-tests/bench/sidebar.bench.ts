@@ -103,21 +103,22 @@ test('sidebar first render', async ({ page }) => {
             })
         );
       }
+      let downloaded = false;
+      const onRequest = (r: { url(): string }) => {
+        downloaded ||= new URL(r.url()).pathname.endsWith('/plumbline/snapshot');
+      };
+      page.on('request', onRequest);
       // A plain browser reload (Galata's reload waits for the file browser to show).
       await page.evaluate(() => window.location.reload());
       await page.waitForFunction(() => (window as any).__plumblineDrawn !== undefined, null, { timeout: 60000 });
-      cold[kind].push(
-        await page.evaluate(() => {
-          const start = performance.getEntriesByName('plumbline:replica-load')[0].startTime;
-          const ready = performance.getEntriesByName('plumbline:replica-ready')[0].startTime;
-          return {
-            drawMs: (window as any).__plumblineDrawn - start,
-            readyMs: ready - start,
-            labStartMs: start,
-            downloaded: performance.getEntriesByType('resource').some(e => e.name.includes('/plumbline/snapshot'))
-          };
-        })
-      );
+      await page.waitForFunction(() => performance.getEntriesByName('plumbline:replica-ready').length > 0);
+      page.off('request', onRequest);
+      const timing = await page.evaluate(() => {
+        const start = performance.getEntriesByName('plumbline:replica-load')[0].startTime;
+        const ready = performance.getEntriesByName('plumbline:replica-ready')[0].startTime;
+        return { drawMs: (window as any).__plumblineDrawn - start, readyMs: ready - start, labStartMs: start };
+      });
+      cold[kind].push({ ...timing, downloaded });
       // Let the kept snapshot be written before the next reload.
       await page.waitForTimeout(1000);
     }

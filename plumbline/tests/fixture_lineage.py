@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import json
 import sys
-import tempfile
-from pathlib import Path
 
 from plumbline.store import IORecord, KernelSession, RunEnd, RunStart, Store, io_id
 
-from .fixture_store import pin_store_id
+from .fixture_store import first_page
 
 T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
 
@@ -111,19 +109,14 @@ def build(path: str) -> Store:
 
 
 def changes() -> dict:
-    with tempfile.TemporaryDirectory() as folder:
-        store = build(str(Path(folder) / "lineage.db"))
-        try:
-            page = store.changes_since(0)
-        finally:
-            store.close()
+    page = first_page(build)
     # flagged_at is the wall clock of set_flag: pin it so the fixture is stable.
     flags = page["tables"].get("flags")
     if flags:
         at = flags["columns"].index("flagged_at")
         for row in flags["rows"]:
             row[at] = T0 + 100
-    return pin_store_id(page)
+    return page
 
 
 if __name__ == "__main__":

@@ -51,8 +51,13 @@ def build(path: str) -> Store:
 
 
 def changes() -> dict:
+    return first_page(build)
+
+
+def first_page(build_store) -> dict:
+    """The change page from 0 of the store ``build_store(path)`` makes, its identity pinned."""
     with tempfile.TemporaryDirectory() as folder:
-        store = build(str(Path(folder) / "lineage.db"))
+        store = build_store(str(Path(folder) / "lineage.db"))
         try:
             page = store.changes_since(0)
         finally:

@@ -190,7 +190,7 @@ def drain_iopub(variant: Variant) -> None:
 
 _PROBE = (
     "(lambda m: None if m is None or m.recorder() is None else "
-    "{'db': str(m.recorder().store.path), 'repo': m.recorder().git.is_repository})"
+    "{'db': str(m.recorder().store.path), 'repo': m.recorder().git.git_dir is not None})"
     "(__import__('sys').modules.get('plumbline.kernel'))"
 )
 
@@ -318,7 +318,7 @@ def in_process(code: str, n: int, batch: int, warmup: int, plain: Path, repo: Op
         here = os.getcwd()
         os.chdir(cwd)  # the recorder probes git from the working folder
         try:
-            return CellRecorder(shell, Store(db, timeout=10.0), warn=warnings.append)
+            return CellRecorder(shell, db, warn=warnings.append)
         finally:
             os.chdir(here)
 
@@ -380,7 +380,7 @@ def in_process(code: str, n: int, batch: int, warmup: int, plain: Path, repo: Op
     for name, rec in arms.items():
         if rec is None:
             continue
-        rows = rec.store.runs()
+        rows = [dict(r) for r in rec.store._read("SELECT status FROM runs")]
         recorded[name] = (len(rows), sum(r["status"] == "ok" for r in rows), cells[name])
         rec.close()
         rec.store.close()

@@ -63,9 +63,8 @@ def _recorder() -> Any:
 
 def _store() -> Any:
     rec = _recorder()
-    if rec is not None:  # in a recording kernel: its own store, with the last writes saved
-        rec.lineage.wait()
-        rec._flush()
+    if rec is not None and rec.store is not None:  # a recording kernel: its own store, last writes saved
+        rec.sync()
         return rec.store
     from ..store import Store, resolve_store_path
 
@@ -79,13 +78,12 @@ def _find(store: Any, ref: str, name: Optional[str]) -> dict:
     if not isinstance(ref, str) or not ref:
         raise LoadError("plumbline.load needs an output id, or a run id and a variable name.")
     if name is None:
-        rows = store.io("id = ?", (ref,))
-        if not rows:
+        row = store.io(ref)
+        if row is None:
             if "/" not in ref:
                 raise LoadError(f"No output has the id {ref!r}; to load by run, pass the variable name too: "
                                 f"plumbline.load({ref!r}, 'df').")
             raise LoadError(f"No output has the id {ref!r}.")
-        row = rows[0]
         if row["direction"] == "input":
             if not row["source_io_id"]:
                 raise LoadError(f"{ref!r} is an input that came from outside the recorded runs; nothing to load.")
@@ -95,15 +93,15 @@ def _find(store: Any, ref: str, name: Optional[str]) -> dict:
         return row
     if len(ref) < MIN_PREFIX:
         raise LoadError(f"A run id prefix needs at least {MIN_PREFIX} characters; {ref!r} has {len(ref)}.")
-    runs = store.runs("substr(id, 1, ?) = ?", (len(ref), ref))
+    runs = store.runs_with_id_prefix(ref)
     if not runs:
         raise LoadError(f"No run id starts with {ref!r}.")
     if len(runs) > 1:
         ids = ", ".join(r["id"] for r in runs[:5])
-        raise LoadError(f"{len(runs)} runs start with {ref!r} ({ids}{', ...' if len(runs) > 5 else ''}); "
-                        "give more characters.")
+        raise LoadError(f"{'More than 5' if len(runs) > 5 else len(runs)} runs start with {ref!r} "
+                        f"({ids}{', ...' if len(runs) > 5 else ''}); give more characters.")
     run_id = runs[0]["id"]
-    outputs = store.io("run_id = ? AND direction = 'output' AND kind = 'variable'", (run_id,))
+    outputs = store.variable_outputs(run_id)
     for row in outputs:
         if row["name"] == name:
             return row

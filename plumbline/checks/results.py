@@ -7,8 +7,6 @@ from dataclasses import asdict, dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any, Iterable, Optional
 
-STATUSES = ("pass", "fail", "error")
-
 
 @dataclass(frozen=True)
 class CheckResult:

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
-from ..store import Store, resolve_store_path
+from ..store import resolve_store_path
 from ..store.location import path_in_project
 from .recorder import CellRecorder, register_atexit
 
@@ -28,13 +28,19 @@ def unload_ipython_extension(shell: Any) -> None:
     shell.events.unregister("pre_run_cell", _recorder.pre_run_cell)
     shell.events.unregister("post_run_cell", _recorder.post_run_cell)
     _recorder.close()
-    _recorder.store.close()
+    if _recorder.store is not None:
+        _recorder.store.close()
     _recorder = None
 
 
 def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Optional[str] = None,
              kind: str = "kernel") -> CellRecorder:
-    """Start recording in ``shell`` (idempotent: a second call only updates the path)."""
+    """Start recording in ``shell`` (idempotent: a second call only updates the path).
+
+    A store that cannot be used now (locked, full, read-only, corrupt, a folder
+    that cannot be created) does not stop recording: the runs wait in memory,
+    the user is told once what is wrong, and they are saved once it is fixed.
+    """
     global _recorder
     if shell is None:
         from IPython import get_ipython
@@ -47,11 +53,8 @@ def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Opti
             _recorder.notebook_path = notebook_path
         return _recorder
     store_path = resolve_store_path(db)
-    from .recorder import WRITE_TIMEOUT
-
-    store = Store(store_path, timeout=WRITE_TIMEOUT)
     _recorder = CellRecorder(
-        shell, store, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind
+        shell, store_path, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind
     )
     shell.events.register("pre_run_cell", _recorder.pre_run_cell)
     shell.events.register("post_run_cell", _recorder.post_run_cell)

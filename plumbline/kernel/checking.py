@@ -33,6 +33,7 @@ class CheckRunner:
     def run(self, component: ComponentCell, when: str) -> list[CheckRecord]:
         """Run ``when`` checks; on a blocking failure, arm the block for this cell."""
         from ..checks import CheckSpec, blocking_failure, run_checks, user_checks_for
+        from ..checks.results import CheckResult
 
         specs, invalid = [], []
         for index, raw in enumerate(component.checks):
@@ -42,15 +43,16 @@ class CheckRunner:
                 invalid.append((raw, index, str(exc)))
         now = time.time()
         # An invalid check is recorded as an error (so the badge counts it), never silently skipped.
-        records = [
-            CheckRecord(
+        invalid_results = [
+            CheckResult(
                 spec_id=str(raw.get("id") or f"invalid-{index}"), name=str(raw.get("check") or "check"),
-                phase=when, status="error", on_fail=raw.get("on_fail") if raw.get("on_fail") in ("warn", "block") else "warn",
-                message=f"invalid check: {problem}", details={}, duration_ms=0.0, created_at=now,
+                when=when, status="error", message=f"invalid check: {problem}", details={}, duration_ms=0.0,
+                on_fail=raw.get("on_fail") if raw.get("on_fail") in ("warn", "block") else "warn",
             )
             for raw, index, problem in invalid
             if raw.get("when", "before") == when
         ]
+        records = [CheckRecord.of(r, now) for r in invalid_results]
         for record in records:
             self._warn(f"Plumbline: a check of component '{component.name}' is invalid: {record.message}. "
                        "Fix it in the component dialog.")
@@ -75,13 +77,7 @@ class CheckRunner:
                 f"Component '{component.name}' is blocked by a before-check: {blocker.message}. "
                 "Fix the input, or set this check to 'warn' in the component dialog."
             )
-        return records + [
-            CheckRecord(
-                spec_id=r.spec_id, name=r.name, phase=r.when, status=r.status, on_fail=r.on_fail,
-                message=r.message, details=r.details, duration_ms=r.duration_ms, created_at=now,
-            )
-            for r in results
-        ]
+        return records + [CheckRecord.of(r, now) for r in results]
 
     def block(self, message: str) -> None:
         """Stop the cell about to run, with ``message`` as its error."""

@@ -77,10 +77,6 @@ class GitProbe:
         self._worker: Optional[threading.Thread] = None
         self._on_dirty: Optional[Callable[[list[str], Optional[bool]], None]] = None
 
-    @property
-    def is_repository(self) -> bool:
-        return self.git_dir is not None
-
     def commit(self) -> Optional[str]:
         return read_head_commit(self.git_dir) if self.git_dir else None
 

@@ -1,9 +1,11 @@
 """Records every cell execution of an IPython kernel into the lineage store.
 
 ``pre_run_cell`` writes the run with status 'running' before any user code
-runs; ``post_run_cell`` completes it. If the store cannot be written (locked
-past the timeout, disk full, corrupt), records wait in memory and are retried
-at the next cell, and the user is told once; the cell itself is never failed.
+runs; ``post_run_cell`` completes it. Every write goes through the
+``WriteBacklog`` (``backlog.py``): a store that is locked, full, read-only,
+corrupt or not even openable keeps the writes in memory until it is usable
+again, the user is told once, and the cell itself is never failed or made
+to wait for the store.
 """
 
 from __future__ import annotations
@@ -11,32 +13,27 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
-import threading
 import socket
 import sys
 import time
 import uuid
-from collections import deque
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-from ..store import KernelSession, RunEnd, RunStart, Store, StoreError
+from ..store import KernelSession, RunEnd, RunStart, Store
 from ..store.liveness import pid_alive
+from .backlog import WriteBacklog
 from .checking import CheckRunner
 from .components import ComponentCell, parse_component
 from .gitinfo import GitProbe
 from .lineage import Lineage, analysis_of
 
 
-WRITE_TIMEOUT = 10.0  # seconds a write waits for another process's lock
-RETRY_TIMEOUT = 0.05  # while the store is known to be unavailable
-
-
 class CellRecorder:
     def __init__(
         self,
         shell: Any,
-        store: Store,
+        store_path: str | os.PathLike,
         *,
         notebook_path: Optional[str] = None,
         kind: str = "kernel",
@@ -45,7 +42,7 @@ class CellRecorder:
         from .. import __version__
 
         self.shell = shell
-        self.store = store
+        self.store_path = Path(store_path)
         self.notebook_path = notebook_path
         self.session = KernelSession(
             id=str(uuid.uuid4()),
@@ -58,19 +55,20 @@ class CellRecorder:
         )
         self.git = GitProbe(Path(os.getcwd()))
         self._warn = warn
-        self._warned = False
-        # The git worker thread writes too: one lock orders all store writes.
-        self._write_lock = threading.RLock()
-        self._backlog: deque[tuple[str, tuple]] = deque()
+        self.backlog = WriteBacklog(lambda timeout: Store(self.store_path, timeout=timeout), warn)
         # A stack, because a cell may call run_cell() itself (nested runs).
-        self._running: list[Optional[tuple[str, Optional[ComponentCell], Any]]] = []
+        # (run id, component, the cell's info, the exception shown before it ran)
+        self._running: list[Optional[tuple[str, Optional[ComponentCell], Any, Any]]] = []
         self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
-        self.lineage = Lineage(shell, self._write_background, Path(store.path).parent, warn)
-        self._write("register_session", self.session)
-        try:
-            store.mark_orphaned_runs(self.session.hostname, pid_alive, exclude_session=self.session.id)
-        except StoreError as exc:
-            self._report(exc)
+        self.lineage = Lineage(shell, self.backlog.put, self.store_path.parent, warn)
+        self.backlog.put(Store.register_session, self.session)
+        self.backlog.put(Store.mark_orphaned_runs, self.session.hostname, pid_alive, self.session.id)
+        self.backlog.report()  # a store unusable from the start is said now, once
+
+    @property
+    def store(self) -> Optional[Store]:
+        """The open store; None while it could not be opened yet."""
+        return self.backlog.store
 
     # -- IPython events --------------------------------------------------------
 
@@ -94,9 +92,9 @@ class CellRecorder:
                 component=component.info if component else None,
                 analysis=stored_analysis,
             )
-            self._running.append((run.id, component, info))
+            self._running.append((run.id, component, info, _shown_exception()))
             pushed = True
-            self._write("start_run", run)
+            self.backlog.put(Store.start_run, run)
             self.git.request_dirty(run.id, self._on_dirty)
             if waited == "interrupted":
                 # Ctrl-C while waiting: the user stops this cell (and a Run All), not the hashing.
@@ -106,7 +104,7 @@ class CellRecorder:
                                outermost=len(self._running) == 1)
             if component is not None and component.runs_before_checks:
                 try:
-                    self._write("record_checks", run.id, self.checks.run(component, "before"))
+                    self.backlog.put(Store.record_checks, run.id, self.checks.run(component, "before"))
                 except KeyboardInterrupt:
                     # IPython would print this and run the cell anyway: the user asked to stop.
                     self.checks.block(f"Interrupted while the before-checks of '{component.name}' ran; "
@@ -114,7 +112,8 @@ class CellRecorder:
         except Exception as exc:  # never break the user's cell
             if not pushed:
                 self._running.append(None)  # keep post_run_cell paired with this cell
-            self._report(exc)
+            self._warn(f"Plumbline could not record this run: {type(exc).__name__}: {exc}")
+        self.backlog.report()
 
     def post_run_cell(self, result: Any) -> None:
         self.checks.take_block()  # a cell that never compiled must not leave a block armed
@@ -128,23 +127,15 @@ class CellRecorder:
         current = self._running.pop()
         if current is None:
             return
-        run_id, component, _ = current
+        run_id, component, _, shown_before = current
         try:
             self.lineage.end(run_id)  # outputs are hashed in the background
-        except Exception as exc:
-            self._report(exc)
+        except Exception as exc:  # noqa: BLE001
+            self._warn(f"Plumbline could not record the outputs of this run: {type(exc).__name__}: {exc}")
         try:
-            status, error = "ok", None
-            if result is None:
-                status = "error"
-            else:
-                error = result.error_before_exec or result.error_in_exec
-                if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
-                    status = "interrupted"  # CancelledError: an interrupted top-level await
-                elif error is not None:
-                    status = "error"
-            self._write(
-                "finish_run",
+            status, error = _outcome(result, shown_before)
+            self.backlog.put(
+                Store.finish_run,
                 RunEnd(
                     id=run_id,
                     ended_at=time.time(),
@@ -155,21 +146,24 @@ class CellRecorder:
                 ),
             )
             if status == "ok" and component is not None and component.runs_after_checks:
-                self._write("record_checks", run_id, self.checks.run(component, "after"))
-        except Exception as exc:
-            self._report(exc)
+                self.backlog.put(Store.record_checks, run_id, self.checks.run(component, "after"))
+        except Exception as exc:  # noqa: BLE001
+            self._warn(f"Plumbline could not record the end of this run: {type(exc).__name__}: {exc}")
+        self.backlog.report()
+
+    def sync(self, timeout: float = 10.0) -> bool:
+        """Wait until every recorded value is hashed and every write is saved; False if one still waits."""
+        self.lineage.wait(timeout)
+        return self.backlog.flush(timeout)
 
     def close(self) -> None:
         self.checks.close()
         try:
             self.lineage.close()
-        except Exception:
+        except Exception:  # noqa: BLE001
             pass
-        try:
-            self._flush()
-            self.store.end_session(self.session.id)
-        except Exception:
-            pass
+        self.backlog.put(Store.end_session, self.session.id)
+        self.backlog.close()
 
     # -- internals -------------------------------------------------------------
 
@@ -188,53 +182,39 @@ class CellRecorder:
         return metadata if isinstance(metadata, dict) else {}
 
     def _previous_check_details(self, component: str, spec_id: str) -> Optional[dict]:
-        self._flush()  # results of the previous run may still wait in the backlog
-        return self.store.previous_check_details(self.notebook_path or "", component, spec_id)
+        self.backlog.flush()  # results of the previous run may still wait in the backlog
+        store = self.store
+        if store is None:
+            return None
+        return store.previous_check_details(self.notebook_path or "", component, spec_id)
 
     def _on_dirty(self, run_ids: list[str], dirty: Optional[bool]) -> None:
-        self._write("set_git_dirty", run_ids, dirty)
+        self.backlog.put(Store.set_git_dirty, run_ids, dirty)
 
-    def _write(self, method: str, *args: Any) -> None:
-        with self._write_lock:
-            self._backlog.append((method, args))
-            self._flush()
 
-    def _write_background(self, method: str, *args: Any) -> None:
-        """A write from a worker thread: while the store is known to be unavailable it
-        waits in the backlog for the next cell, which retries (and tells the user)."""
-        with self._write_lock:
-            if self._warned:
-                self._backlog.append((method, args))
-            else:
-                self._write(method, *args)
+def _shown_exception() -> Any:
+    """The exception IPython last showed a traceback of (it keeps it in ``sys.last_value``)."""
+    return getattr(sys, "last_value", None)
 
-    def _flush(self) -> None:
-        with self._write_lock:
-            if self._warned:
-                # The store was unavailable: try briefly instead of making every
-                # cell wait the full busy timeout twice.
-                self.store.set_busy_timeout(RETRY_TIMEOUT)
-            while self._backlog:
-                method, args = self._backlog[0]
-                try:
-                    getattr(self.store, method)(*args)
-                except StoreError as exc:
-                    self._report(exc)
-                    return  # keep the backlog; retried at the next cell
-                except Exception as exc:  # this record can never be written: drop it, not the rest
-                    self._backlog.popleft()
-                    self._warn(f"Plumbline could not save one record ({method}): {type(exc).__name__}: {exc}")
-                    continue
-                self._backlog.popleft()
-            if self._warned:
-                self._warned = False
-                self.store.set_busy_timeout(WRITE_TIMEOUT)
-                self._warn("Plumbline: the lineage store is writable again; the runs kept in memory are saved.")
 
-    def _report(self, exc: BaseException) -> None:
-        if not self._warned:
-            self._warned = True
-            self._warn(f"Plumbline could not record this run: {exc}")
+def _outcome(result: Any, shown_before: Any) -> tuple[str, Optional[BaseException]]:
+    """The run's status as the user sees it, and its error.
+
+    A cell can fail without raising: when its displayed result's ``__repr__``
+    (or a display formatter) raises, IPython shows the traceback and the cell
+    counts as a success. JupyterLab shows an error, so the run is one.
+    """
+    if result is None:
+        return "error", None
+    error = result.error_before_exec or result.error_in_exec
+    if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+        return "interrupted", error  # CancelledError: an interrupted top-level await
+    if error is not None:
+        return "error", error
+    shown = _shown_exception()
+    if shown is not None and shown is not shown_before:
+        return "error", shown
+    return "ok", None
 
 
 def _safe_str(value: Any) -> str:

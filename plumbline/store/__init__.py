@@ -1,26 +1,41 @@
 """The lineage store (SQLite): schema migrations, writes, replication reads."""
 
-from .errors import StoreCorruptError, StoreError, StoreLockedError, StoreVersionError
+from .errors import (
+    RecordError,
+    StoreCorruptError,
+    StoreError,
+    StoreFullError,
+    StoreLockedError,
+    StoreReadOnlyError,
+    StoreUnavailableError,
+    StoreVersionError,
+)
+from .feed import REPLICATED_TABLES
 from .location import default_store_path, resolve_store_path
 from .models import ArtifactRecord, CheckRecord, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, io_id
-from .store import REPLICATED_TABLES, Store, code_hash
+from .runs import code_hash
+from .store import Store
 
 __all__ = [
     "ArtifactRecord",
-    "IORecord",
-    "io_id",
     "CheckRecord",
     "ComponentInfo",
-    "REPLICATED_TABLES",
+    "IORecord",
     "KernelSession",
+    "REPLICATED_TABLES",
+    "RecordError",
     "RunEnd",
     "RunStart",
     "Store",
     "StoreCorruptError",
     "StoreError",
+    "StoreFullError",
     "StoreLockedError",
+    "StoreReadOnlyError",
+    "StoreUnavailableError",
     "StoreVersionError",
     "code_hash",
     "default_store_path",
+    "io_id",
     "resolve_store_path",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 RUN_STATUSES = ("running", "ok", "error", "interrupted")
 
@@ -30,15 +30,24 @@ class ComponentInfo:
 
 @dataclass(frozen=True)
 class CheckRecord:
+    """One check's result on one run: a row of ``check_results``."""
+
     spec_id: str
     name: str
-    phase: str
+    when: str  # 'before' | 'after' the component's cells, as in the check's spec
     status: str
     on_fail: str
     message: str
     details: dict
     duration_ms: float
     created_at: float
+
+    @classmethod
+    def of(cls, result: Any, created_at: float) -> "CheckRecord":
+        """The record of a ``plumbline.checks.CheckResult``."""
+        return cls(spec_id=result.spec_id, name=result.name, when=result.when, status=result.status,
+                   on_fail=result.on_fail, message=result.message, details=result.details,
+                   duration_ms=result.duration_ms, created_at=created_at)
 
 
 @dataclass(frozen=True)
@@ -97,9 +106,10 @@ class IORecord:
     columns: Optional[tuple[tuple[str, str], ...]] = None
     size_bytes: Optional[int] = None
     row_count: Optional[int] = None
-    # Inputs: the output this value was. None for a file: the store looks for the
-    # latest output of the same path with the same content.
+    # Inputs: the output this value was, and its run. None for a file: the store
+    # looks for the latest output of the same path with the same content.
     source_io_id: Optional[str] = None
+    source_run_id: Optional[str] = None
 
     def __post_init__(self) -> None:
         if self.direction not in IO_DIRECTIONS or self.kind not in IO_KINDS or self.how not in IO_HOWS:

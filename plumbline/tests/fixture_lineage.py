@@ -94,7 +94,8 @@ def build(path: str) -> Store:
             [IORecord(run_id=run_id, direction="input", kind=kind, name=name, how="read", created_at=started,
                       type="file" if kind == "file" else "pandas.core.frame.DataFrame", value_hash=digest,
                       strategy="full",
-                      source_io_id=None if source is None else io_id(source, "output", kind, name))
+                      source_io_id=None if source is None else io_id(source, "output", kind, name),
+                      source_run_id=source)
              for kind, name, digest, source in inputs]
             + [IORecord(run_id=run_id, direction="output", kind=kind, name=name, how=how,
                         created_at=started + 0.5 * count,

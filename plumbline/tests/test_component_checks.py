@@ -44,9 +44,9 @@ def test_before_and_after_checks_are_recorded_with_the_run(kernel, store_path):
     assert "nulls" in result.stderr and "delay" in result.stderr  # the warning names the column
     (run,) = rows(store_path, "SELECT * FROM runs WHERE cell_id = 'clean-cell'")
     checks = {c["spec_id"]: c for c in rows(store_path, "SELECT * FROM check_results WHERE run_id = ?", run["id"])}
-    assert checks["nulls-1"]["phase"] == "before" and checks["nulls-1"]["status"] == "fail"
+    assert checks["nulls-1"]["when"] == "before" and checks["nulls-1"]["status"] == "fail"
     assert "delay" in checks["nulls-1"]["message"]
-    assert checks["nulls-2"]["phase"] == "after" and checks["nulls-2"]["status"] == "pass"
+    assert checks["nulls-2"]["when"] == "after" and checks["nulls-2"]["status"] == "pass"
     assert all(c["component_id"] == run["component_id"] for c in checks.values())
     (comp,) = rows(store_path, "SELECT * FROM components WHERE name = 'clean'")
     assert (comp["owner"], comp["description"], json.loads(comp["tags"])) == ("ana", "drop nulls", ["daily"])

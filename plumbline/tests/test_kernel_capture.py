@@ -171,59 +171,6 @@ def test_four_kernels_writing_at_once_lose_no_row(store_path, tmp_path):
     assert len({r["kernel_session"] for r in runs}) == 4
 
 
-def test_locked_store_keeps_runs_in_memory_and_saves_them_later(store_path, tmp_path):
-    k = Kernel(env={"PLUMBLINE_DB": store_path}, cwd=str(tmp_path))
-    try:
-        k.load_plumbline()
-        k.execute("import plumbline.kernel as _p; _p.recorder().store._conn.execute('PRAGMA busy_timeout = 200')",
-                  silent=True)
-        blocker = sqlite3.connect(store_path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            locked = k.execute("z = 'while locked'", cell_id="during-lock")
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
-        assert locked.status == "ok"  # the user's cell still ran
-        assert "stayed locked" in locked.stderr and "kept in memory" in locked.stderr.replace("keeps unsaved runs in memory", "kept in memory")
-        busy = "import plumbline.kernel as _p; print(_p.recorder().store._conn.execute('PRAGMA busy_timeout').fetchone()[0])"
-        # while the store is known to be unavailable, writes wait briefly, not 10 s per cell
-        assert k.execute(busy, silent=True).stdout.strip() == "50"
-        blocker = sqlite3.connect(store_path, isolation_level=None)
-        blocker.execute("BEGIN EXCLUSIVE")
-        try:
-            k.execute("z2 = 2", cell_id="still-locked")
-            assert k.execute(busy, silent=True).stdout.strip() == "50"
-        finally:
-            blocker.execute("ROLLBACK")
-            blocker.close()
-        after = k.execute("z", cell_id="after-lock")
-        assert "writable again" in after.stderr
-        assert k.execute(busy, silent=True).stdout.strip() == "10000"
-        runs = {r["cell_id"]: r for r in all_runs(store_path)}
-        assert runs["still-locked"]["status"] == "ok"
-        assert runs["during-lock"]["status"] == "ok"
-        assert runs["after-lock"]["status"] == "ok"
-    finally:
-        k.shutdown(now=True)
-
-
-def test_unusable_store_is_reported_when_loading(tmp_path):
-    bad = tmp_path / "lineage.db"
-    bad.write_bytes(b"this is not sqlite" * 100)
-    k = Kernel(env={"PLUMBLINE_DB": str(bad)}, cwd=str(tmp_path))
-    try:
-        result = k.execute("%load_ext plumbline", silent=True)
-        assert result.status == "error"
-        assert result.reply["ename"] == "StoreCorruptError"
-        assert "not a readable SQLite database" in result.reply["evalue"]
-        assert "PLUMBLINE_DB" in result.reply["evalue"]
-        assert k.execute("1 + 1").status == "ok"  # the kernel is still usable
-    finally:
-        k.shutdown(now=True)
-    assert bad.read_bytes().startswith(b"this is not sqlite")  # nothing overwritten
-
-
 def test_load_ext_by_hand_uses_session_notebook_path(tmp_path):
     store = tmp_path / ".plumbline" / "lineage.db"
     notebook = tmp_path / "sub" / "analysis.ipynb"
@@ -253,7 +200,7 @@ def test_hooks_and_git_thread_writing_together_lose_nothing(store_path, git_repo
     monkeypatch.setattr(GitProbe, "min_interval", 0.0)  # as many concurrent writes as possible
     warnings = []
     shell = InteractiveShell.instance()
-    recorder = CellRecorder(shell, Store(store_path), notebook_path="n.ipynb", warn=warnings.append)
+    recorder = CellRecorder(shell, store_path, notebook_path="n.ipynb", warn=warnings.append)
     shell.events.register("pre_run_cell", recorder.pre_run_cell)
     shell.events.register("post_run_cell", recorder.post_run_cell)
     try:

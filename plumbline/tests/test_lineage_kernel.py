@@ -69,7 +69,7 @@ def run_cells(kernel, cells):
 def settle(kernel):
     """An unrecorded request that waits for the lineage worker (as the next cell would)."""
     done = kernel.execute("__import__('plumbline.kernel', fromlist=['recorder']).recorder().lineage.wait()\n"
-                          "__import__('plumbline.kernel', fromlist=['recorder']).recorder()._flush()", silent=True)
+                          "assert __import__('plumbline.kernel', fromlist=['recorder']).recorder().sync()", silent=True)
     assert done.status == "ok", done.reply
 
 
@@ -248,7 +248,7 @@ def test_materialized_outputs_load_back(kernel, project):
     db = db_of(project)
     store = Store(db)
     try:
-        (run,) = store.runs("cell_id = 'keep'")
+        (run,) = query(db, "SELECT * FROM runs WHERE cell_id = 'keep'")
         loaded = {name: plumbline.load(run["id"][:8], name, store=store) for name in ("frame", "arr", "est", "meta")}
         pd.testing.assert_frame_equal(loaded["frame"], pd.DataFrame({"x": [1.0, 2.0, 3.0], "s": ["a", "b", "c"]}))
         np.testing.assert_array_equal(loaded["arr"], np.arange(12).reshape(3, 4))

@@ -27,7 +27,7 @@ def rec(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shell = InteractiveShell.instance()
     warnings: list[str] = []
-    recorder = CellRecorder(shell, Store(tmp_path / ".plumbline" / "lineage.db"), warn=warnings.append)
+    recorder = CellRecorder(shell, tmp_path / ".plumbline" / "lineage.db", warn=warnings.append)
     recorder.warnings = warnings
     shell.events.register("pre_run_cell", recorder.pre_run_cell)
     shell.events.register("post_run_cell", recorder.post_run_cell)
@@ -50,7 +50,7 @@ def run(rec, code, **kw):
 
 def settle(rec):
     assert rec.lineage.wait() in (None, "done")
-    rec._flush()
+    assert rec.sync()
 
 
 def io(rec, name, direction=None):
@@ -249,8 +249,7 @@ def test_cell_magics_and_functions_used_later(rec):
 
 
 def test_locked_store_keeps_background_records_and_replays_them(rec):
-    rec.store.set_busy_timeout(0.1)
-    run(rec, "import plumbline.kernel.recorder as _r; _r.WRITE_TIMEOUT")
+    run(rec, "pass")
     lock = sqlite3.connect(rec.store.path, timeout=0.1)
     lock.execute("BEGIN EXCLUSIVE")
     try:
@@ -262,4 +261,4 @@ def test_locked_store_keeps_background_records_and_replays_them(rec):
     run(rec, "after = locked_value + 1")
     settle(rec)
     assert io(rec, "locked_value", "output") and io(rec, "locked_value", "input")[0]["source_io_id"]
-    assert len([w for w in rec.warnings if "could not record" in w]) == 1
+    assert not [w for w in rec.warnings if "could not record" in w]  # a brief lock is not worth a word

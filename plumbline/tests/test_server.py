@@ -12,6 +12,8 @@ from tornado.httpclient import HTTPClientError
 
 from plumbline.store import KernelSession, RunStart
 
+from .storerows import query
+
 ENDPOINTS = ["config", "snapshot", "changes?since=0", "runs/abc/notes", "checks/catalog", "flags"]
 
 
@@ -167,7 +169,7 @@ async def test_renaming_a_notebook_or_folder_carries_its_history(jp_fetch, jp_se
 
     async def paths_become(expected):
         for _ in range(100):  # the listener runs after the rename's reply
-            if {r["notebook_path"] for r in store.runs()} == expected:
+            if {r["notebook_path"] for r in query(store.path, "SELECT notebook_path FROM runs")} == expected:
                 return True
             await asyncio.sleep(0.05)
         return False

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from plumbline.store import (
+    REPLICATED_TABLES,
     KernelSession,
     RunEnd,
     RunStart,
@@ -18,6 +19,8 @@ from plumbline.store import (
     resolve_store_path,
 )
 from plumbline.store.migrations import latest_version, migrations, split_statements
+
+from .storerows import query
 
 
 def add_run(store, run_id, session="s1", code="x = 1", **kw):
@@ -43,7 +46,7 @@ def test_new_store_is_at_latest_version_in_wal_mode(store, store_path):
 def test_reopening_does_not_reapply_migrations(store, store_path):
     add_run(store, "r1")
     again = Store(store_path)
-    assert again.runs()[0]["id"] == "r1"
+    assert again.run("r1")["id"] == "r1"
     again.close()
 
 
@@ -159,7 +162,7 @@ def test_store_location_rules(tmp_path, monkeypatch):
 
 
 def _paths(store):
-    runs = {r["id"]: r["notebook_path"] for r in store.runs()}
+    runs = {r["id"]: r["notebook_path"] for r in query(store.path, "SELECT * FROM runs")}
     rows = store._read("SELECT notebook_path, name FROM components ORDER BY notebook_path, name")
     return runs, [tuple(r) for r in rows]
 
@@ -199,7 +202,7 @@ def test_rename_onto_a_notebook_with_history_merges_components(store):
                                             {"rows": 3}, 0.5, time.time())])
     seq = store.current_seq()
     assert store.move_notebook("a.ipynb", "b.ipynb") == 2
-    runs = {r["id"]: r for r in store.runs()}
+    runs = {r["id"]: r for r in query(store.path, "SELECT * FROM runs")}
     assert {r["notebook_path"] for r in runs.values()} == {"b.ipynb"}
     assert runs["old"]["component_id"] == runs["new"]["component_id"]
     assert ("b.ipynb", "eval") in _paths(store)[1]
@@ -246,3 +249,18 @@ def test_change_pages_report_the_schema_version_of_now(store, store_path):
     # A newer kernel migrating the store under a running server must show in the pages.
     sqlite3.connect(store_path).execute(f"PRAGMA user_version = {latest_version() + 1}")
     assert store.changes_since(0)["schema_version"] == latest_version() + 1
+
+
+def test_every_replicated_table_has_its_seq_its_triggers_and_its_feed_entry(store):
+    """A table without an update trigger never tells the browser of a change (check_results once)."""
+    tables = {r["name"] for r in store._read("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    with_seq = {t for t in tables if "seq" in {c["name"] for c in store._read(f"PRAGMA table_info({t})")}}
+    assert with_seq == set(REPLICATED_TABLES)  # every table with a seq is in the feed, and only those
+    triggers = {r["name"]: r["sql"] for r in store._read("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")}
+    for table in REPLICATED_TABLES:
+        for event in ("insert", "update"):
+            sql = triggers.get(f"{table}_seq_{event}")
+            assert sql is not None, f"{table} has no {event} trigger"
+            assert f"AFTER {event.upper()} ON {table}" in sql and "store_seq" in sql
+        indexes = {r["name"] for r in store._read(f"PRAGMA index_list({table})")}
+        assert f"{table}_by_seq" in indexes, f"{table} has no seq index"

@@ -11,6 +11,7 @@ import pytest
 from plumbline.store import ArtifactRecord, IORecord, KernelSession, RunStart, Store, io_id
 
 from .fixture_lineage import changes as lineage_changes
+from .storerows import query
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "lineage-v1.json"
 
@@ -48,12 +49,12 @@ def test_a_file_input_links_to_the_latest_earlier_writer_of_the_same_content(sto
                     created_at=4.0, value_hash="A")
     store.record_io([read])
     store.record_io([read])  # a replayed backlog writes nothing twice
-    rows = store.io("direction = 'input'")
+    rows = query(store.path, "SELECT * FROM run_io WHERE direction = 'input'")
     assert len(rows) == 1 and rows[0]["source_io_id"] == io_id("w3", "output", "file", "f.parquet")
     # content nobody wrote: from outside
     store.record_io([IORecord(run_id="reader", direction="input", kind="file", name="g.csv", how="read",
                               created_at=4.0, value_hash="Z")])
-    assert store.io("name = 'g.csv'")[0]["source_io_id"] is None
+    assert store.io(io_id("reader", "input", "file", "g.csv"))["source_io_id"] is None
 
 
 def test_artifacts_are_stored_once_per_content(store):
@@ -67,9 +68,10 @@ def test_artifacts_are_stored_once_per_content(store):
     store.record_artifact(outs[0].id, art)
     store.record_artifact(outs[1].id, art)
     assert len(store._read("SELECT * FROM artifacts")) == 1
-    assert {r["artifact_hash"] for r in store.io()} == {"H"}
+    assert {r["artifact_hash"] for r in query(store.path, "SELECT * FROM run_io")} == {"H"}
     store.record_artifact(outs[1].id, None, "not materialized: too big")
-    assert store.io("run_id = 'r2'")[0]["artifact_note"] == "not materialized: too big"
+    assert query(store.path, "SELECT * FROM run_io WHERE run_id = 'r2'")[0]["artifact_note"] == \
+        "not materialized: too big"
 
 
 def test_flags_are_cleared_never_deleted_and_replicate(store):

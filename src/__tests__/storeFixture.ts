@@ -125,7 +125,7 @@ export class LineageBuilder {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'full', ?, ?, ?, ?)`
       ),
       check: db.prepare(
-        `INSERT INTO check_results (run_id, component_id, spec_id, name, phase, status, created_at)
+        `INSERT INTO check_results (run_id, component_id, spec_id, name, "when", status, created_at)
          VALUES (?, ?, ?, ?, 'after', ?, ?)`
       ),
       flag: db.prepare('INSERT INTO flags (io_id, note, flagged_at, cleared_at) VALUES (?, ?, ?, ?)')

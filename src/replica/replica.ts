@@ -99,8 +99,10 @@ export class Replica {
           }
         }
         const placeholders = page.columns.map(() => '?').join(', ');
+        // Quoted: a column may be an SQL keyword (check_results."when").
+        const columns = page.columns.map(column => `"${column}"`).join(', ');
         const statement = this.db.prepare(
-          `INSERT OR REPLACE INTO ${table} (${page.columns.join(', ')}) VALUES (${placeholders})`
+          `INSERT OR REPLACE INTO "${table}" (${columns}) VALUES (${placeholders})`
         );
         try {
           for (const row of page.rows) {

@@ -46,7 +46,7 @@ from typing import Any, Callable, Optional
 
 from ...analysis import CellAnalysis, analyze
 from ...fingerprint import Fingerprint, fingerprint
-from ...store.models import IORecord
+from ...store import IORecord, Store
 from . import files
 from .namespace import Snapshot, Tracker, Version, data_names, diff, is_data_name, is_data_value, rebound, snapshot
 from .worker import Worker
@@ -81,7 +81,7 @@ class Lineage:
                  warn: Callable[[str], None]):
         self.shell = shell
         self.store_dir = Path(store_dir)
-        self._write = write  # the recorder's thread-safe write backlog
+        self._write = write  # the recorder's backlog: write(Store.method, *args)
         self.tracker = Tracker()
         self.worker = Worker(warn)
         self.policy = files.FilePolicy(self.store_dir)
@@ -136,12 +136,12 @@ class Lineage:
                 continue
             version = self.tracker.get(name, obj)
             if version is None:  # bound outside any recorded cell: from outside
-                version = Version.of(None, obj, fingerprint(obj))
+                version = Version.of(None, None, obj, fingerprint(obj))
                 self.tracker.set(name, version)
-            records.append(_io(run_id, "input", name, "read", version.fingerprint, now, version.io_id))
+            records.append(_io(run_id, "input", name, "read", version.fingerprint, now, version.io_id, version.run_id))
             hashes[name] = version.fingerprint.content_hash
         if records:
-            self._write("record_io", records)
+            self._write(Store.record_io, records)
         self._cells[run_id] = _Cell(run_id, analysis, materialize, before, hashes, files.start())
 
     def end(self, run_id: str) -> None:
@@ -194,7 +194,7 @@ class Lineage:
                 continue  # mutated in the code, not in fact (a sampled hash proves nothing)
             record = _io(run_id, "output", name, how, fp, ended)
             records.append(record)
-            self.tracker.set(name, Version.of(record.id, obj, fp))
+            self.tracker.set(name, Version.of(record.id, run_id, obj, fp))
             kept.append((record.id, obj, fp))
         del outputs[:]  # no reference to the values beyond this job
         try:
@@ -202,14 +202,14 @@ class Lineage:
         except Exception as exc:  # noqa: BLE001
             failed.append(f"files ({type(exc).__name__}: {exc})")
         if records and not self._closed:
-            self._write("record_io", records)
+            self._write(Store.record_io, records)
         if materialize and not self._closed:
             from ...artifacts import materialize as keep
 
             for io_id, obj, fp in kept:
                 artifact, note = keep(obj, fp.content_hash, self.store_dir, exact="sampled" not in fp.strategy,
                                       estimated_bytes=fp.size_bytes)
-                self._write("record_artifact", io_id, artifact, note)
+                self._write(Store.record_artifact, io_id, artifact, note)
         if failed:
             self._warn("Plumbline could not fingerprint some outputs of a run: " + "; ".join(failed))
 
@@ -269,9 +269,10 @@ def globals_of_called(ns: dict, calls: Any, limit: int = 64) -> set:
 
 
 def _io(run_id: str, direction: str, name: str, how: str, fp: Fingerprint, at: float,
-        source: Optional[str] = None) -> IORecord:
+        source: Optional[str] = None, source_run: Optional[str] = None) -> IORecord:
     return IORecord(
         run_id=run_id, direction=direction, kind="variable", name=name, how=how, created_at=at, type=fp.type,
         value_hash=fp.content_hash, strategy=fp.strategy, shape=fp.shape, columns=fp.columns,
         size_bytes=fp.size_bytes, row_count=fp.shape[0] if fp.shape else None, source_io_id=source,
+        source_run_id=source_run,
     )

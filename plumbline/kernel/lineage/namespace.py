@@ -29,16 +29,17 @@ IPYTHON_NAMES = frozenset({"In", "Out", "exit", "quit", "get_ipython"})
 @dataclass
 class Version:
     io_id: Optional[str]  # the output that bound this value; None: came from outside
+    run_id: Optional[str]  # the run of that output
     fingerprint: Fingerprint
     _ref: Any  # weakref.ref or the object itself
     _weak: bool
 
     @classmethod
-    def of(cls, io_id: Optional[str], obj: Any, fp: Fingerprint) -> "Version":
+    def of(cls, io_id: Optional[str], run_id: Optional[str], obj: Any, fp: Fingerprint) -> "Version":
         try:
-            return cls(io_id, fp, weakref.ref(obj), True)
+            return cls(io_id, run_id, fp, weakref.ref(obj), True)
         except TypeError:  # int, str, list, dict...: not weakly referenceable
-            return cls(io_id, fp, obj, False)
+            return cls(io_id, run_id, fp, obj, False)
 
     def holds(self, obj: Any) -> bool:
         return (self._ref() if self._weak else self._ref) is obj

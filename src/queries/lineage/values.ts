@@ -63,8 +63,7 @@ export const VALUE_COLUMNS = `
   io.id, io.run_id, io.direction, io.kind, io.name, io.how, io.type,
   io.value_hash, io.strategy, io.shape, io.columns, io.size_bytes, io.row_count,
   io.source_io_id,
-  coalesce(src.run_id, CASE WHEN instr(io.source_io_id, '/out/') > 0
-    THEN substr(io.source_io_id, 1, instr(io.source_io_id, '/out/') - 1) END),
+  io.source_run_id,
   srun.component_name, srun.notebook_path,
   io.artifact_hash, io.artifact_note,
   fl.note, (fl.io_id IS NOT NULL), io.created_at,
@@ -73,8 +72,7 @@ export const VALUE_COLUMN_COUNT = 24;
 
 /** Joins VALUE_COLUMNS needs, for the run_io row aliased `io`. */
 export const VALUE_JOINS = `
-  LEFT JOIN run_io src ON src.id = io.source_io_id
-  LEFT JOIN runs srun ON srun.id = src.run_id
+  LEFT JOIN runs srun ON srun.id = io.source_run_id
   LEFT JOIN flags fl ON fl.io_id = io.id AND fl.cleared_at IS NULL
   LEFT JOIN runs orun ON orun.id = io.run_id`;
 

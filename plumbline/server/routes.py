@@ -13,18 +13,20 @@ from .handlers.snapshot import SnapshotHandler
 
 NAMESPACE = "plumbline"
 
+#: (URL pattern under /plumbline/, handler): one handler per endpoint.
+ROUTES = [
+    ("config", ConfigHandler),
+    ("snapshot", SnapshotHandler),
+    ("changes", ChangesHandler),
+    ("checks/catalog", ChecksCatalogHandler),
+    ("flags", FlagsHandler),
+    (r"runs/(?P<run_id>[0-9a-fA-F-]{1,64})/notes", RunNotesHandler),
+]
+
 
 def setup_routes(web_app, *, store, db_path: str, problem: str | None) -> None:
     base_url = web_app.settings["base_url"]
     web_app.settings["plumbline"] = {"store": store, "db_path": db_path, "problem": problem}
-    routes = [
-        ("config", ConfigHandler),
-        ("snapshot", SnapshotHandler),
-        ("changes", ChangesHandler),
-        ("checks/catalog", ChecksCatalogHandler),
-        ("flags", FlagsHandler),
-        (r"runs/(?P<run_id>[0-9a-fA-F-]{1,64})/notes", RunNotesHandler),
-    ]
     web_app.add_handlers(
-        ".*$", [(url_path_join(base_url, NAMESPACE, pattern), handler) for pattern, handler in routes]
+        ".*$", [(url_path_join(base_url, NAMESPACE, pattern), handler) for pattern, handler in ROUTES]
     )

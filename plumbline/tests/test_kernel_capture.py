@@ -122,6 +122,19 @@ def test_syntax_error_is_an_error_run(kernel, store_path):
     assert run["status"] == "error" and run["error_name"] == "SyntaxError"
 
 
+def test_a_result_whose_repr_raises_is_an_error_run_as_the_user_sees_it(kernel, store_path):
+    kernel.load_plumbline()
+    kernel.execute("class Shy:\n    def __repr__(self):\n        raise ValueError('no repr for you')", cell_id="define")
+    shown = kernel.execute("Shy()", cell_id="show")
+    assert any(o["msg_type"] == "error" for o in shown.outputs)  # JupyterLab shows an error...
+    after = kernel.execute("ok = 1", cell_id="after")  # ...and the next cell is fine again
+    assert after.status == "ok"
+    runs = {r["cell_id"]: r for r in all_runs(store_path)}
+    assert runs["show"]["status"] == "error" and runs["show"]["error_name"] == "ValueError"
+    assert runs["show"]["error_value"] == "no repr for you"
+    assert runs["define"]["status"] == "ok" and runs["after"]["status"] == "ok"
+
+
 def test_sigkilled_kernel_leaves_a_run_marked_interrupted_on_next_start(store_path, tmp_path):
     doomed = Kernel(env={"PLUMBLINE_DB": store_path}, cwd=str(tmp_path))
     try:

@@ -41,6 +41,10 @@ async function request(
   settings = ServerConnection.makeSettings()
 ): Promise<Response> {
   const url = URLExt.join(settings.baseUrl, 'plumbline', endPoint);
+  if (init.body !== undefined) {
+    // The server refuses writes of any other type (415).
+    init = { ...init, headers: { 'Content-Type': 'application/json', ...init.headers } };
+  }
   let response: Response;
   try {
     response = await ServerConnection.makeRequest(url, init, settings);

@@ -3,6 +3,9 @@
  */
 const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
+// PLUMBLINE_UI_PORT lets two checkouts run their UI tests side by side.
+const port = process.env.PLUMBLINE_UI_PORT || '8888';
+
 module.exports = {
   ...baseConfig,
   // A real kernel on a 2-core machine: be generous, never rely on retries.
@@ -13,6 +16,7 @@ module.exports = {
   reporter: [['list'], ['html', { open: 'never' }]],
   use: {
     ...baseConfig.use,
+    baseURL: `http://localhost:${port}`,
     // Galata records videos by default, which needs Playwright's ffmpeg download.
     video: 'off',
     trace: 'retain-on-failure',
@@ -32,8 +36,8 @@ module.exports = {
     }
   },
   webServer: {
-    command: 'jlpm start',
-    url: 'http://localhost:8888/lab',
+    command: `jlpm start --ServerApp.port=${port}`,
+    url: `http://localhost:${port}/lab`,
     timeout: 180 * 1000,
     // Never test against a server that is already there (the demo, with its real store).
     reuseExistingServer: false

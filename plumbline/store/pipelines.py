@@ -301,7 +301,9 @@ class PipelineStore(Connection):
         """A resumed run: tasks that were running (their runner died) run again; finished ones do not."""
         with self._write() as conn:
             return conn.execute(
+                # The cut-off attempt does not count as one of the task's tries.
                 "UPDATE task_runs SET status = 'pending', pid = NULL, "
+                "attempts = CASE WHEN status = 'running' THEN max(attempts - 1, 0) ELSE attempts END, "
                 "error_name = 'Interrupted', error_value = 'The runner stopped during this task; it runs again.' "
                 "WHERE pipeline_run_id = ? AND status IN ('running', 'up_for_retry')", (run_id,)).rowcount
 
@@ -316,6 +318,34 @@ class PipelineStore(Connection):
         """The recorded cell runs of a task run (every attempt)."""
         return [dict(r) for r in self._read("SELECT * FROM runs WHERE task_run_id = ? ORDER BY started_at",
                                             (task_run_id,))]
+
+    def recorded_cells(self, notebook_path: str, cell_ids: Iterable[str]) -> dict[str, dict]:
+        """Per cell id: its latest recorded run with the run's inputs and outputs (the compiler's lineage).
+
+        ``{cell_id: {"run": {...}, "io": [{...}, ...], "producers": {io_id: cell_id}}}``: ``producers``
+        names the cell whose run wrote each input's source.
+        """
+        ids = list(dict.fromkeys(cell_ids))
+        out: dict[str, dict] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start:start + 500]
+            rows = self._read(
+                "SELECT r.* FROM runs r JOIN (SELECT cell_id, max(started_at) AS latest FROM runs "
+                f"WHERE notebook_path = ? AND cell_id IN ({', '.join('?' * len(chunk))}) GROUP BY cell_id) l "
+                "ON r.cell_id = l.cell_id AND r.started_at = l.latest WHERE r.notebook_path = ?",
+                (notebook_path, *chunk, notebook_path))
+            for r in rows:
+                out[r["cell_id"]] = {"run": dict(r), "io": [], "producers": {}}
+        by_run = {v["run"]["id"]: v for v in out.values()}
+        run_ids = list(by_run)
+        for start in range(0, len(run_ids), 500):
+            chunk = run_ids[start:start + 500]
+            rows = self._read(
+                "SELECT io.*, src.cell_id AS source_cell_id FROM run_io io LEFT JOIN runs src ON src.id = io.source_run_id "
+                f"WHERE io.run_id IN ({', '.join('?' * len(chunk))})", chunk)
+            for r in rows:
+                by_run[r["run_id"]]["io"].append(dict(r))
+        return out
 
     # -- the scheduler's lease -------------------------------------------------------------
 

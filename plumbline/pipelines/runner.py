@@ -199,6 +199,47 @@ class PipelineRunner:
     def _task_row(self, name: str) -> dict:
         return next(r for r in self.store.task_runs(self.run_row["id"]) if r["task"] == name)
 
+    def run_one(self, name: str, attempt: int, max_attempts: int) -> str:
+        """One attempt of one task, ordering and retries left to the caller (Airflow): 'ok' | 'error'.
+
+        When the run has no unfinished task left, the run is finished too; a task that
+        failed for good marks what is downstream of it ``upstream_failed``.
+        """
+        run_id = self.run_row["id"]
+        spec = self.spec
+        self.store.ensure_task_runs(run_id, self.pipeline["id"],
+                                    [(t.name, t.retry.retries + 1, t.code_hash) for t in spec.tasks])
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        task = spec.task(name)
+        row = self._task_row(name)
+        upstream = {t.name: t.upstream for t in spec.tasks}
+        rows = {r["task"]: r for r in self.store.task_runs(run_id)}
+        waiting = [u for u in task.upstream if rows[u]["status"] not in DONE_TASK_STATUSES]
+        if waiting:
+            self._finish(row["id"], "error", error_name="UpstreamNotDone",
+                         error_value=f"Upstream task(s) {', '.join(waiting)} have not succeeded in this run.")
+            outcome = "error"
+        else:
+            inputs = self._inputs_of(task)
+            if isinstance(inputs, str):
+                self._finish(row["id"], "error", error_name="MissingInput", error_value=inputs)
+                outcome = "error"
+            else:
+                key = reuse_key(task, inputs, self._params(), self.run_row)
+                outcome = self._attempt(task, row, attempt, max_attempts, inputs, key)
+        if outcome == "error" and attempt >= max_attempts:
+            below = downstream(upstream, name)
+            self.store.mark_upstream_failed([rows[d]["id"] for d in below], f"Upstream task '{name}' failed.")
+        rows = self.store.task_runs(run_id)
+        if all(r["status"] in TERMINAL_TASK_STATUSES for r in rows):
+            final = "ok" if all(r["status"] in DONE_TASK_STATUSES for r in rows) else "error"
+            failed = [r for r in rows if r["status"] == "error"]
+            error = "; ".join(f"task '{r['task']}' failed: {r['error_name']}: {(r['error_value'] or '')[:300]}"
+                              for r in failed) or None
+            self.store.finish_pipeline_run(run_id, final, error=error,
+                                           environment_diff=_merge_diffs([r.get("environment_diff") for r in rows]))
+        return outcome
+
     # -- one task ------------------------------------------------------------------------------
 
     def _run_task(self, task: TaskSpec) -> str:

@@ -521,6 +521,31 @@ class Pipelines:
             register(runner)
         return runner.run()
 
+    def run_external(self, name: str, task: str, *, logical_date: float, external_id: str, attempt: int = 1,
+                     max_attempts: int = 1, params: Optional[dict] = None) -> tuple[str, dict]:
+        """One task of a run that Airflow orders (``plumbline pipelines run-task``): (outcome, the run).
+
+        Every Airflow task of one DAG run finds the same pipeline run (keyed by Airflow's run id),
+        with the data interval computed from the pipeline's own schedule, as the embedded scheduler does.
+        """
+        from .runner import PipelineRunner, owner_id
+
+        row = self.row(name)
+        spec, digest = self.spec(name)
+        if task not in {t.name for t in spec.tasks}:
+            raise PipelineError(f"Pipeline {name!r} has no task {task!r} (its tasks: "
+                                f"{', '.join(t.name for t in spec.tasks)}); export the DAG again.", 404)
+        overrides = coerce_params(spec, params or {})
+        start, end = cron.data_interval(spec.schedule.cron, spec.schedule.timezone, logical_date)
+        run_id, _ = self.store.create_run(row["id"], trigger="airflow", logical_date=logical_date,
+                                          data_interval_start=start, data_interval_end=end, params=overrides,
+                                          spec_hash=digest, external_id=external_id)
+        self.store.mark_run_started(run_id)
+        runner = PipelineRunner(self.store, self.layout, spec, row, self.store.pipeline_run(run_id), owner_id(),
+                                self.runner_options)
+        outcome = runner.run_one(task, attempt, max_attempts)
+        return outcome, self.store.pipeline_run(run_id)
+
     def log(self, name: str, run_id: str, task: str, offset: int = 0) -> dict:
         row = self.row(name)
         run = self.store.pipeline_run(run_id)

@@ -188,6 +188,13 @@ class PipelineStore(Connection):
                     "AND owner IS ?", (owner, now, run_id, take_over))
             return cur.rowcount == 1
 
+    def mark_run_started(self, run_id: str) -> None:
+        """A run whose tasks something else orders (Airflow): running, with no owner to claim it."""
+        now = time.time()
+        with self._write() as conn:
+            conn.execute("UPDATE pipeline_runs SET status = 'running', started_at = COALESCE(started_at, ?) "
+                         "WHERE id = ? AND status = 'queued'", (now, run_id))
+
     def heartbeat_run(self, run_id: str, owner: str) -> None:
         with self._write() as conn:
             conn.execute("UPDATE pipeline_runs SET heartbeat_at = ? WHERE id = ? AND owner = ?",

@@ -402,6 +402,9 @@ def compile_range(
 
     # -- reads, writes, edges ---------------------------------------------------------
     functions = _prelude_functions(prelude)
+    for c in selected:
+        if c.role == "task":  # what the prelude functions it calls read, when they run
+            c.reads |= _deferred_closure(c.reads | c.mutations | c.calls, functions)
     _apply_recorded_lineage(selected, notes, kernel)
     writers: dict[str, list[tuple[int, str]]] = {}  # name -> [(position, task)] of task cells writing it
     for c in selected:
@@ -416,7 +419,6 @@ def compile_range(
     for t in tasks:
         for c in t.cells:
             needed = c.reads | c.mutations
-            needed |= _deferred_closure(needed | c.calls, functions)
             for n in sorted(needed):
                 source = _latest_writer(writers.get(n, ()), c.position)
                 if source is not None and source != t.name:
@@ -543,6 +545,8 @@ def _parameters_of(cell: _Cell) -> tuple[list[Parameter], list[Problem]]:
                                         "Keep only `name = literal` lines in the parameters cell.",
                                         cells=(cell.position,)))
             continue
+        if all(t.id in INTERVAL_NAMES for t in targets):
+            continue  # a default for interactive work; every run sets the data interval after this cell
         try:
             value = ast.literal_eval(node.value)
         except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -565,10 +569,6 @@ def _parameters_of(cell: _Cell) -> tuple[list[Parameter], list[Problem]]:
             continue
         for t in targets:
             if t.id in INTERVAL_NAMES:
-                problems.append(Problem("parameter_reserved", "error",
-                                        f"'{t.id}' is set by each run (the data interval); the parameters cell cannot "
-                                        "define it.", f"Rename the parameter '{t.id}'.", cells=(cell.position,),
-                                        variable=t.id))
                 continue
             params = [p for p in params if p.name != t.id]
             params.append(Parameter(t.id, kind, value))

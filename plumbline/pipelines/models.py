@@ -21,6 +21,7 @@ Vocabulary:
 
 from __future__ import annotations
 
+import json
 import keyword
 import re
 from dataclasses import asdict, dataclass, field, replace
@@ -180,7 +181,8 @@ class PipelineSpec:
     def to_json(self) -> dict:
         d = asdict(self)
         d["tasks"] = [_task_json(t) for t in self.tasks]
-        return {"version": self.version, **{k: v for k, v in d.items() if k != "version"}}
+        # JSON types only (tuples become lists), version first
+        return json.loads(json.dumps({"version": self.version, **{k: v for k, v in d.items() if k != "version"}}))
 
     @classmethod
     def from_json(cls, d: dict) -> "PipelineSpec":

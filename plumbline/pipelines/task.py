@@ -97,8 +97,9 @@ def run(request: dict) -> int:
         outcome["session"] = recorder.session.id
         ns = shell.user_ns
         tz = _zone(request.get("timezone") or "UTC")
-        for key in ("logical_date", "data_interval_start", "data_interval_end"):
-            ns[key] = datetime.fromtimestamp(request["interval"][key], tz=dt_timezone.utc).astimezone(tz)
+        interval = {key: datetime.fromtimestamp(request["interval"][key], tz=dt_timezone.utc).astimezone(tz)
+                    for key in ("logical_date", "data_interval_start", "data_interval_end")}
+        ns.update(interval)
 
         def run_cell(cell: Cell) -> Optional[BaseException]:
             print(f"== cell {cell.index} (id {cell.id})", flush=True)
@@ -116,7 +117,9 @@ def run(request: dict) -> int:
             if failed is not None:
                 break
             if cell.id == request.get("parameters_cell"):
+                # as papermill injects them: after the parameters cell, whose values are the defaults
                 ns.update(request.get("params") or {})
+                ns.update(interval)
         if failed is None and request.get("parameters_cell") is None:
             ns.update(request.get("params") or {})
         if failed is None:

@@ -18,6 +18,7 @@ import errno
 import hashlib
 import os
 import pickle
+import shutil
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -85,7 +86,7 @@ class Location:
         except ArtifactError:
             raise
         except OSError as exc:
-            if exc.errno in _FULL:
+            if exc.errno in _FULL or self._nearly_full():
                 raise ArtifactError(
                     f"The artifact location {self.description} is full: '{name}' ({type_name}) could not be "
                     f"written ({exc.strerror or exc}). Free space there, or set the pipeline's artifacts location "
@@ -107,6 +108,15 @@ class Location:
         if self.local is not None:
             return self._save_local(value, fmt, type_name, content_hash)
         return self._save_remote(value, fmt, type_name, content_hash)
+
+    def _nearly_full(self) -> bool:
+        """numpy and pyarrow report a short write without errno: look at the disk itself."""
+        if self.local is None:
+            return False
+        try:
+            return shutil.disk_usage(self.local).free < (1 << 20)
+        except OSError:
+            return False
 
     def _final(self, digest: str, fmt: str) -> str:
         return f"{digest[:2]}/{digest}.{EXTENSIONS[fmt]}"

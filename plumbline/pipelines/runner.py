@@ -411,9 +411,14 @@ def reuse_key(task: TaskSpec, inputs: dict, params: dict, run: dict) -> Optional
 
 
 def files_unchanged(store: Store, task_run: dict, root: Path) -> bool:
+    """The files the task run's cells read (recorded lineage) still have the content they had."""
     from ..kernel.lineage.files import FileHasher
 
     hasher = FileHasher()
+    seen = set()
+    while task_run.get("reused_from") and task_run["id"] not in seen:  # the run that really ran
+        seen.add(task_run["id"])
+        task_run = store.task_run(task_run["reused_from"]) or {}
     for run in store.runs_of_task_run(task_run["id"]):
         for io in store._read("SELECT name, value_hash FROM run_io WHERE run_id = ? AND kind = 'file' "
                               "AND direction = 'input'", (run["id"],)):

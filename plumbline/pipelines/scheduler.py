@@ -78,7 +78,7 @@ class PipelineScheduler(LoggingConfigurable):
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
         self._lock = threading.Lock()
-        self._active: dict[str, tuple[threading.Thread, list]] = {}  # run id -> (thread, [runner])
+        self._active: dict[str, tuple[threading.Thread, list, str]] = {}  # run id -> (thread, [runner], pipeline)
         self.holds_lease = False
         self.fired: list[tuple[str, float]] = []  # (pipeline, slot) fired by this scheduler, for tests and logs
 
@@ -98,10 +98,10 @@ class PipelineScheduler(LoggingConfigurable):
         self._wake.set()
         with self._lock:
             active = list(self._active.values())
-        for _, holder in active:
+        for _, holder, _ in active:
             for runner in holder:
                 runner.stop()
-        for thread, _ in active:
+        for thread, _, _ in active:
             thread.join(timeout)
         if self._thread is not None:
             self._thread.join(timeout)
@@ -221,9 +221,17 @@ class PipelineScheduler(LoggingConfigurable):
             pipeline = self.store.pipeline_by_id(run["pipeline_id"])
             if pipeline is None or pipeline["deleted_at"] is not None:
                 continue
-            if self.store.active_run_count(pipeline["id"]) >= pipeline["max_active_runs"]:
+            if self._active_count(pipeline["id"]) >= pipeline["max_active_runs"]:
                 continue
             self._launch(run)
+
+    def _active_count(self, pipeline_id: str) -> int:
+        """Runs of a pipeline going on: this scheduler's (claimed or about to be) and other runners'."""
+        with self._lock:
+            mine = sum(1 for _, _, pid in self._active.values() if pid == pipeline_id)
+        others = sum(1 for r in self.store.pipeline_runs(pipeline_id, statuses=["running"], limit=1000)
+                     if r["owner"] is None or not r["owner"].startswith(self.owner))
+        return mine + others
 
     def _launch(self, run: dict, take_over: Optional[str] = None) -> None:
         holder: list = []
@@ -244,7 +252,7 @@ class PipelineScheduler(LoggingConfigurable):
 
         thread = threading.Thread(target=work, name=f"plumbline-run-{run['id'][:8]}", daemon=True)
         with self._lock:
-            self._active[run["id"]] = (thread, holder)
+            self._active[run["id"]] = (thread, holder, run["pipeline_id"])
         thread.start()
 
     @property

@@ -746,15 +746,23 @@ def environment_of(imports: Iterable[str]) -> dict:
         module = sys.modules.get(name)
         version = getattr(module, "__version__", None) if module is not None else None
         if not isinstance(version, str):
-            version = None
-            for dist in (name, *_distributions().get(name, ())):
-                try:
-                    version = md.version(dist)
-                    break
-                except (md.PackageNotFoundError, ValueError):
-                    continue
+            version = _dist_version(name)
+            if version is None:
+                for dist in _distributions().get(name, ()):
+                    version = _dist_version(dist)
+                    if version is not None:
+                        break
         packages[name] = version
     return {"python": sys.version.split()[0], "packages": packages, "source": "process"}
+
+
+def _dist_version(dist: str) -> Optional[str]:
+    import importlib.metadata as md
+
+    try:
+        return md.version(dist)
+    except (md.PackageNotFoundError, ValueError):
+        return None
 
 
 @functools.lru_cache(maxsize=1)

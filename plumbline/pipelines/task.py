@@ -40,12 +40,22 @@ SYNC_TIMEOUT = 600.0  # seconds the end of a task waits for the recorder's hashi
 
 
 def _preload() -> None:
-    """What the fork server imports once, so each forked task starts warm."""
-    from IPython.core.interactiveshell import InteractiveShell  # noqa: F401
-
+    """What the zygote does once, so each forked task starts warm: the imports, and the shell itself,
+    which has run one (unrecorded) cell so that IPython's lazy machinery is loaded too."""
     from ..artifacts import exchange  # noqa: F401
+    from ..checks import CheckSpec  # noqa: F401
+    from ..fingerprint import fingerprint
     from ..kernel import activate  # noqa: F401
+    from ..kernel.lineage import analysis_of
     from ..kernel.lineage.namespace import Version  # noqa: F401
+    from .codegen import Cell  # noqa: F401
+    from .compiler import environment_of  # noqa: F401
+
+    shell = _shell()
+    shell.run_cell("_plumbline_warm = 1", store_history=False, silent=True)
+    shell.user_ns.pop("_plumbline_warm", None)
+    analysis_of("x = y")
+    fingerprint(1)
 
 
 def _shell():
@@ -56,6 +66,8 @@ def _shell():
     config.HistoryManager.enabled = False  # no ~/.ipython history database per task process
     config.InteractiveShell.colors = "nocolor"
     config.InteractiveShell.xmode = "Plain"
+    if InteractiveShell.initialized():  # made by the zygote before it forked this process
+        return InteractiveShell.instance()
     return InteractiveShell.instance(config=config)
 
 

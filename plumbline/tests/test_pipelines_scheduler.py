@@ -30,7 +30,8 @@ def slots_of(project, name="p") -> list[float]:
 def down_since(project, name, hours) -> float:
     """Pretend no scheduler ran for ``hours``: the cursor is that old; returns 'now'."""
     row = project.store.pipeline(name)
-    now = time.time()
+    # half past an hour: no slot is within the misfire grace, whatever the wall clock says
+    now = CronSchedule("0 * * * *", "UTC").previous_before(time.time()) + 1800
     project.store.update_pipeline(row["id"], cursor=now - hours * 3600)
     return now
 

@@ -238,7 +238,7 @@ def compile_range(
     all_cells = list(nb.get("cells", []) if isinstance(nb, dict) else nb.cells)
 
     # -- the name -------------------------------------------------------------------------
-    problem = name_problem(name)
+    problem = name_problem(name) if name is not None else None  # the dialog previews before a name is typed
     if problem:
         problems.append(Problem("invalid_name", "error", problem, "Choose a name like weekly_scoring."))
     elif name in set(existing_names):
@@ -499,7 +499,7 @@ def compile_range(
         return Compiled(None, {}, problems, notes, [c.position for c in selected])
 
     spec = PipelineSpec(
-        name=name if not name_problem(name) else "unnamed",
+        name=name if name is not None and not name_problem(name) else "unnamed",
         notebook=notebook_path, tasks=tuple(task_specs), prelude=prelude_refs,
         parameters_cell=parameters_cell.ref if parameters_cell else None, parameters=tuple(parameters),
         schedule=schedule or Schedule(), parallelism=parallelism, reuse=reuse, artifacts=artifacts,

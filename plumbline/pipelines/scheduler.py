@@ -261,7 +261,7 @@ class PipelineScheduler(LoggingConfigurable):
             return list(self._active)
 
 
-def start_in_server(server_app, db_path: str, root: str) -> Optional[PipelineScheduler]:
+def start_in_server(server_app, db_path: str, root: str, pipelines_dir: str = "pipelines") -> Optional[PipelineScheduler]:
     """The server extension's scheduler (its own store connection), or None when disabled."""
     import atexit
 
@@ -269,7 +269,8 @@ def start_in_server(server_app, db_path: str, root: str) -> Optional[PipelineSch
     if not section.get("enabled", True):
         server_app.log.info("Plumbline: the pipeline scheduler is off (c.PipelineScheduler.enabled = False)")
         return None
-    scheduler = PipelineScheduler(Store(db_path), root, config=server_app.config, log=server_app.log)
+    scheduler = PipelineScheduler(Store(db_path), root, pipelines_dir=pipelines_dir, config=server_app.config,
+                                  log=server_app.log)
     scheduler.start()
     atexit.register(scheduler.stop, 10.0)
     server_app.log.info("Plumbline: pipeline scheduler started (%s)", scheduler.owner)

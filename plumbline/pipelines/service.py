@@ -235,6 +235,8 @@ class Pipelines:
     def create(self, notebook: str, *, name: Any, cells: Optional[str] = None, cell_ids: Optional[list] = None,
                options: Optional[dict] = None, kernel: Optional[dict] = None, content: Optional[dict] = None) -> dict:
         """Promote: write the spec and modules and register the schedule; nothing is written if a problem is an error."""
+        if name is None:
+            raise PipelineError("Name the pipeline: a Python identifier such as weekly_scoring.")
         compiled = self.compile(notebook, name=name, cells=cells, cell_ids=cell_ids, options=options, kernel=kernel,
                                 content=content)
         if not compiled.ok:

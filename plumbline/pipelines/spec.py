@@ -74,7 +74,8 @@ class Layout:
         problem = name_problem(name)
         if problem:
             raise PathError(problem)
-        return self.pipelines_dir / name
+        # a symlinked pipelines/<name> must not lead outside the project either
+        return inside(self.root, self.pipelines_dir / name, "pipeline folder")
 
     def spec_file(self, name: str) -> Path:
         return self.folder(name) / SPEC_FILE

@@ -221,3 +221,14 @@ def test_restarting_the_server_mid_run_neither_loses_nor_duplicates_a_slot(tmp_p
     quick_cells = query(db, "SELECT * FROM runs WHERE task_run_id = ? AND component_name = 'quick'",
                         (tasks["quick"]["id"],))
     assert len(quick_cells) == 1  # the task that had finished before the crash did not run again
+
+
+async def test_a_pipelines_folder_outside_the_server_root_is_refused(jp_configurable_serverapp, jp_server_config,
+                                                                   jp_root_dir, tmp_path):
+    config = {**jp_server_config, "Plumbline": {**jp_server_config["Plumbline"], "pipelines_dir": "../elsewhere"}}
+    from traitlets.config import Config
+
+    app = jp_configurable_serverapp(config=Config(config))
+    settings = app.web_app.settings["plumbline"]
+    assert settings["pipelines"] is None and "outside the project folder" in settings["pipelines_problem"]
+    assert settings["scheduler"] is None

@@ -23,7 +23,8 @@ import pytest
 
 from .pipeline_project import Project, code_cells
 
-AIRFLOW = os.environ.get("PLUMBLINE_AIRFLOW_VERSION", "3.3.2")
+#: Both families the DAG file is meant for: 3.x, and 2.10+ (one file, unchanged).
+AIRFLOW_VERSIONS = [v for v in os.environ.get("PLUMBLINE_AIRFLOW_VERSIONS", "3.3.2,2.10.5").split(",") if v]
 CACHE = Path(os.environ.get("PLUMBLINE_CACHE", Path.home() / ".cache" / "plumbline"))
 
 
@@ -63,8 +64,9 @@ def _airflow_env(home: Path, dags: Path | None = None) -> dict:
     return env
 
 
-def test_an_exported_dag_runs_on_airflow_and_its_runs_land_in_the_plumbline_store(tmp_path):
-    venv = airflow_venv(AIRFLOW)
+@pytest.mark.parametrize("version", AIRFLOW_VERSIONS)
+def test_an_exported_dag_runs_on_airflow_and_its_runs_land_in_the_plumbline_store(tmp_path, version):
+    venv = airflow_venv(version)
     project = Project(tmp_path / "project")
     cells = [("code", "import json\nscale = 2", {"tags": ["parameters"]}),
              *code_cells("base = [1, 2, 3]", "scaled = [v * scale for v in base]",

@@ -138,7 +138,11 @@ def render(spec: PipelineSpec, *, root: str, store: str, python: str, created_at
                           "give the pipeline a five-field schedule to export it.")
     cron = CronSchedule(schedule.cron, schedule.timezone)
     interval = constant_interval(cron, created_at)
-    start = datetime.fromtimestamp(created_at, tz=dt_timezone.utc).astimezone(cron.tz)
+    # With catch-up, Airflow runs every slot since start_date: the pipeline's creation. Without it,
+    # Airflow starts from now anyway, and an early start_date lets manual runs and `airflow dags test`
+    # use past logical dates (a task whose start_date is after a run's logical date is not run).
+    start = datetime.fromtimestamp(created_at, tz=dt_timezone.utc).astimezone(cron.tz) \
+        if schedule.catchup == "all" else datetime(2020, 1, 1)
     func = dag_id(spec.name)
     doc = (f"Plumbline pipeline {spec.name!r} from {spec.notebook!r}: tasks "
            f"{', '.join(t.name for t in spec.tasks)}.")

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import initSqlJs, { SqlJsStatic } from 'sql.js';
 
-import { IChanges, Replica } from '../replica/replica';
+import type { IChanges } from '../api/changes';
+import { Replica } from '../replica/replica';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 

@@ -8,6 +8,7 @@ const port = process.env.PLUMBLINE_UI_PORT || '8888';
 
 module.exports = {
   ...baseConfig,
+  testDir: './tests', // install/ is scripts/check-install.sh's, bench/ is bench/sidebar.py's
   // A real kernel on a 2-core machine: be generous, never rely on retries.
   timeout: 180 * 1000,
   expect: { timeout: 30 * 1000 },

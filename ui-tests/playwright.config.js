@@ -23,18 +23,7 @@ module.exports = {
     trace: 'retain-on-failure',
     actionTimeout: 30 * 1000,
     navigationTimeout: 60 * 1000,
-    launchOptions: {
-      // Debian's chromium: never download a browser (see README.md).
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
+    launchOptions: require('./chromium.js')
   },
   webServer: {
     command: `jlpm start --ServerApp.port=${port}`,

@@ -15,17 +15,6 @@ module.exports = {
     trace: 'retain-on-failure',
     actionTimeout: 30 * 1000,
     navigationTimeout: 90 * 1000,
-    launchOptions: {
-      // Debian's chromium: never download a browser.
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
+    launchOptions: require('./chromium.js')
   }
 };

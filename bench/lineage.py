@@ -23,6 +23,10 @@ What it does, all in one run (conventions: bench/README.md):
 * the variants take turns, shuffled every round; prints medians, the added ms
   and the ratio against the baseline, and the issue's target (<= 1.05x the
   cell's own time). Nothing is asserted on time;
+* **a big memory-mapped array** (``--memmap-gib``, default 2): a cell creates
+  a 2 GiB ``np.memmap`` with 16,384 rows (too few to sample by rows), the page
+  cache is dropped when the bench runs as root, and the *next* cell's round
+  trip is timed, with and without plumbline (target: it waits <= 0.5 s more);
 * checks the store: every timed cell is an 'ok' run with a full-hash
   ``df`` output of the right shape (exit status 1 otherwise, 2 if the
   benchmark could not run).
@@ -46,6 +50,12 @@ from _stats import median, ms, p90  # noqa: E402  (bench/ is on sys.path when ru
 from recording import Variant, drain_iopub, execute, start, stop  # noqa: E402
 
 TARGET_RATIO = 1.05
+MEMMAP_TARGET_S = 0.5
+MEMMAP_CELL = """\
+mm = np.memmap({path!r}, dtype='float64', mode='w+', shape=(16384, {cols}))
+mm[:, ::64] = 1.0
+mm.flush()
+"""
 
 SETUP = """\
 import numpy as np, pandas as pd
@@ -68,6 +78,8 @@ def main(argv=None) -> int:
     parser.add_argument("--burst", type=int, default=4, help="cells per Run All sample (default 4)")
     parser.add_argument("--pause", type=float, default=2.0,
                         help="seconds between interactive cells (lets the hashing end; default 2)")
+    parser.add_argument("--memmap-gib", type=float, default=2.0,
+                        help="size of the memory-mapped array case in GiB (default 2; 0 skips it)")
     parser.add_argument("--seed", type=int, default=None)
     args = parser.parse_args(argv)
 
@@ -123,6 +135,7 @@ def main(argv=None) -> int:
         expected = 1 + args.rounds * (1 + args.burst)  # + the warm-up cell
         time.sleep(args.pause)
         execute(v_pl, "pass")  # the last hashing is written before this cell starts
+        memmap_waits = memmap_case([base, v_pl], root, args.memmap_gib, args.pause) if args.memmap_gib else {}
     except Exception as exc:
         print(f"\nerror: {exc}", file=sys.stderr)
         shutil.rmtree(root, ignore_errors=True)
@@ -147,6 +160,13 @@ def main(argv=None) -> int:
         print(f"{label:<28} added {ms(added):+7.1f} ms per cell, ratio {ratio:.3f} "
               f"(A/A noise {ms(noise):+.1f} ms); target <= {TARGET_RATIO}x -> {verdict}")
 
+    if memmap_waits:
+        b, p = median(memmap_waits["baseline"]), median(memmap_waits["plumbline"])
+        verdict = "MET" if p - b <= MEMMAP_TARGET_S else "NOT MET"
+        print(f"next cell after a {args.memmap_gib:g} GiB np.memmap: {ms(p):.0f} ms with plumbline, "
+              f"{ms(b):.0f} ms without (added {ms(p - b):+.0f} ms, {len(memmap_waits['plumbline'])} samples); "
+              f"target <= {MEMMAP_TARGET_S * 1000:.0f} ms added -> {verdict}")
+
     db = variants[2].db
     conn = sqlite3.connect(db)
     try:
@@ -163,6 +183,38 @@ def main(argv=None) -> int:
           f"{'OK' if ok else 'FAILED'}")
     shutil.rmtree(root, ignore_errors=True)
     return 0 if ok else 1
+
+
+def drop_page_cache() -> bool:
+    """Make the memmap's pages cold, as after memory pressure (root only; else they stay warm)."""
+    try:
+        os.sync()
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        return True
+    except OSError:
+        return False
+
+
+def memmap_case(variants, root: Path, gib: float, pause: float, rounds: int = 3) -> dict:
+    """Seconds the cell after one that creates a ``gib`` GiB memmap waits, per variant."""
+    cols = max(1, int(gib * 2**30 / 8 / 16384))
+    waits = {v.name: [] for v in variants}
+    cold = True
+    for i in range(rounds):
+        for v in variants:
+            path = root / f"{v.name}-{i}.mm"
+            execute(v, MEMMAP_CELL.format(path=str(path), cols=cols))
+            drain_iopub(v)
+            cold = drop_page_cache() and cold
+            waits[v.name].append(execute(v, "pass")[0])
+            drain_iopub(v)
+            execute(v, "del mm")
+            path.unlink(missing_ok=True)
+            time.sleep(pause)
+    if not cold:
+        print("  (not root: the page cache could not be dropped, the memmap's pages stayed warm)")
+    return waits
 
 
 if __name__ == "__main__":

@@ -31,6 +31,18 @@ link = os.path.join(sys.prefix, "share", "jupyter", "labextensions", "jupyterlab
 if os.path.islink(link):
     os.unlink(link)
 PY
+# Plumbline's distribution was called `plumbline` before it became `jupyterlab-plumbline`: an
+# old editable install would keep another checkout on sys.path.
+python3 - <<'PY'
+import subprocess, sys
+from importlib import metadata
+try:
+    old = metadata.distribution("plumbline")
+except metadata.PackageNotFoundError:
+    old = None
+if old is not None and "schedulable ML pipelines from JupyterLab" in (old.metadata.get("Summary") or ""):
+    subprocess.run([sys.executable, "-m", "pip", "uninstall", "-q", "-y", "plumbline"], check=True)
+PY
 python3 -m pip install -q --disable-pip-version-check -e ".[test]"
 jupyter labextension develop . --overwrite >/dev/null
 

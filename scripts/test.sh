@@ -12,3 +12,6 @@ python3 -m pytest -q
 
 echo "== Galata (real JupyterLab in headless Debian chromium)"
 (cd ui-tests && jlpm test)
+
+echo "== the wheel in fresh virtualenvs with the oldest supported and the newest JupyterLab 4"
+bash scripts/check-install.sh

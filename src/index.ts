@@ -1,40 +1,30 @@
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
-import { ICommandPalette, Notification } from '@jupyterlab/apputils';
-import {
-  INotebookTracker,
-  NotebookActions,
-  NotebookPanel
-} from '@jupyterlab/notebook';
+/**
+ * The core plugin: the browser replica of the store (snapshot, change feed, the
+ * poll), the server's configuration, the settings, and loading the recorder into
+ * every Python kernel a notebook starts. Feature plugins build on IPlumbline:
+ * runs/ (the runs sidebar), components/, lineage/.
+ */
+import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
+import { Notification } from '@jupyterlab/apputils';
+import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
 import { ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
 import { Poll } from '@lumino/polling';
+import { Signal } from '@lumino/signaling';
 
-import { fetchConfig } from './api/client';
-import { plumblineIcon } from './icons';
-import { watchNotebook } from './kernel/autoload';
-import { loadSqlJs } from './replica/sqljs';
-import { IndexedDBSnapshotCache } from './replica/cache';
-import { ReplicaSync } from './replica/sync';
-import { RunsPanel } from './sidebar/runsPanel';
+import { fetchConfig, IServerConfig } from './api/client';
 import { componentsPlugin } from './components/plugin';
+import { watchNotebook } from './kernel/autoload';
 import { lineagePlugin } from './lineage/plugin';
-import { CommandIDs, IPlumbline, PLUGIN_ID } from './tokens';
+import { IndexedDBSnapshotCache } from './replica/cache';
+import { loadSqlJs } from './replica/sqljs';
+import { ReplicaSync } from './replica/sync';
+import { runsPlugin } from './runs/plugin';
+import { IPlumbline, IPlumblineSettings, PLUGIN_ID } from './tokens';
 
-
-interface ISettings {
-  recordKernels: boolean;
-  refreshInterval: number;
-  maxRows: number;
-  keepReplica: boolean;
-}
-
-const DEFAULTS: ISettings = {
+const DEFAULTS: IPlumblineSettings = {
   recordKernels: true,
   refreshInterval: 5,
   maxRows: 200,
@@ -43,149 +33,86 @@ const DEFAULTS: ISettings = {
 
 const plugin: JupyterFrontEndPlugin<IPlumbline> = {
   id: PLUGIN_ID,
-  description:
-    'Records every notebook cell run into the Plumbline lineage store and shows the runs in a sidebar.',
+  description: 'Records every notebook cell run into the Plumbline lineage store and keeps a replica of it in the browser.',
   autoStart: true,
   provides: IPlumbline,
   requires: [INotebookTracker],
-  optional: [ILayoutRestorer, ISettingRegistry, ITranslator, ICommandPalette],
+  optional: [ISettingRegistry, ITranslator],
   activate: (
     app: JupyterFrontEnd,
     tracker: INotebookTracker,
-    restorer: ILayoutRestorer | null,
     settingRegistry: ISettingRegistry | null,
-    translator: ITranslator | null,
-    palette: ICommandPalette | null
+    translator: ITranslator | null
   ): IPlumbline => {
-    translator = translator ?? nullTranslator;
-    const trans = translator.load('jupyterlab_plumbline');
-    const settings: ISettings = { ...DEFAULTS };
+    const trans = (translator ?? nullTranslator).load('jupyterlab_plumbline');
+    const settings: IPlumblineSettings = { ...DEFAULTS };
     // One kept snapshot per Jupyter server of this origin (JupyterHub serves many under one).
     const snapshotCache = new IndexedDBSnapshotCache(ServerConnection.makeSettings().baseUrl);
     // The kept snapshot is used only once the settings say so (they may turn it off).
     const settingsLoaded = new PromiseDelegate<void>();
+    let reported = '';
     const sync = new ReplicaSync({
       loadSql: loadSqlJs,
       cache: async () => {
         await settingsLoaded.promise;
         return settings.keepReplica ? snapshotCache : null;
-      }
-    });
-
-    const panel = new RunsPanel({
-      sync,
-      translator,
-      maxRows: () => settings.maxRows,
-      revealCell: (notebook, cellId) => revealCell(app, notebook, cellId),
-      inspectRun: runId => void app.commands.execute(CommandIDs.inspectRun, { runId })
-    });
-    panel.title.icon = plumblineIcon;
-    app.shell.add(panel, 'left', { rank: 650 });
-    restorer?.add(panel, 'plumbline-sidebar');
-
-    let reportedError = '';
-    const refresh = async () => {
-      try {
-        await sync.refresh();
-        reportedError = '';
-      } catch (error) {
-        const message = (error as Error).message || String(error);
-        if (message !== reportedError) {
-          reportedError = message;
-          Notification.error(
-            trans.__('Plumbline could not read the lineage store: %1', message),
-            { autoClose: 8000 }
-          );
+      },
+      // Whoever asked for the refresh (the poll, a panel, a command), the user hears once.
+      report: error => {
+        const message = error ? error.message || String(error) : '';
+        if (message && message !== reported) {
+          Notification.error(trans.__('Plumbline could not read the lineage store: %1', message), {
+            autoClose: 8000
+          });
         }
-        throw error;
+        reported = message;
       }
-    };
+    });
+    const plumbline = new Plumbline(sync, fetchConfig(), settings);
+    const config = plumbline.config;
 
     const poll = new Poll({
-      factory: refresh,
-      frequency: {
-        interval: settings.refreshInterval * 1000,
-        backoff: true,
-        max: 60 * 1000
-      },
+      factory: () => sync.refresh(),
+      frequency: { interval: settings.refreshInterval * 1000, backoff: true, max: 60 * 1000 },
       name: 'plumbline:replica',
       standby: 'when-hidden'
     });
 
-    const config = fetchConfig();
-    void config
-      .then(config => {
-        if (config.problem) {
-          panel.problem = config.problem;
-          Notification.error(config.problem, { autoClose: false });
-        }
-      })
-      .catch(error => {
-        panel.problem = trans.__(
-          'The Plumbline server extension did not answer (%1). Is it enabled? Run: jupyter server extension list',
-          (error as Error).message
-        );
-      });
+    void config.then(
+      config => config.problem && Notification.error(config.problem, { autoClose: false }),
+      () => undefined // the runs panel says so in place
+    );
 
     // Refresh as soon as a cell finished (its run row is written before the
     // kernel replies), and shortly after one started, to show it running.
-    NotebookActions.executed.connect(() => void refresh().catch(() => undefined));
+    NotebookActions.executed.connect(() => void sync.refresh().catch(() => undefined));
     NotebookActions.executionScheduled.connect(() => {
-      window.setTimeout(() => void refresh().catch(() => undefined), 400);
+      window.setTimeout(() => void sync.refresh().catch(() => undefined), 400);
     });
 
-    const failedPaths = new Set<string>();
+    const told = new Set<string>();
     tracker.widgetAdded.connect((_, notebook: NotebookPanel) => {
       watchNotebook(notebook, {
         specs: app.serviceManager.kernelspecs,
         enabled: () => settings.recordKernels,
         onFailure: (path, message) => {
-          if (failedPaths.has(path)) {
+          if (told.has(path)) {
             return;
           }
-          failedPaths.add(path);
+          told.add(path);
           // A missing package needs an install; anything else (a corrupt or newer
           // store) carries its own instructions in the message.
           const text = message.startsWith('ModuleNotFoundError')
             ? trans.__('Plumbline is not recording %1: plumbline is not installed in its kernel\'s environment (%2). Install it there and restart the kernel.', path, message)
             : trans.__('Plumbline is not recording %1: %2', path, message);
           Notification.warning(text, { autoClose: false });
+        },
+        onWarning: (path, message) => {
+          // Recording goes on (runs wait in memory), but the user must know why.
+          Notification.warning(trans.__('Plumbline (%1): %2', path, message), { autoClose: false });
         }
       });
     });
-    tracker.currentChanged.connect((_, notebook) => {
-      panel.notebook = notebook;
-    });
-    panel.notebook = tracker.currentWidget;
-
-    app.commands.addCommand(CommandIDs.openRuns, {
-      label: trans.__('Show Plumbline Runs'),
-      caption: trans.__('Open the Plumbline sidebar with the runs of this notebook'),
-      icon: plumblineIcon,
-      execute: () => app.shell.activateById(panel.id)
-    });
-    app.commands.addCommand(CommandIDs.revealCell, {
-      label: trans.__('Go to the Cell of a Run'),
-      execute: async args => {
-        const path = args.notebookPath as string;
-        const cellId = args.cellId as string;
-        let notebook = tracker.find(panel => panel.context.path === path) ?? null;
-        if (!notebook) {
-          notebook = (await app.commands.execute('docmanager:open', { path })) as NotebookPanel;
-          await notebook?.context.ready;
-        }
-        if (notebook) {
-          revealCell(app, notebook, cellId);
-        }
-      }
-    });
-    app.commands.addCommand(CommandIDs.refresh, {
-      label: trans.__('Refresh Plumbline Runs'),
-      execute: () => refresh()
-    });
-    for (const command of [CommandIDs.openRuns, CommandIDs.refresh]) {
-      palette?.addItem({ command, category: 'Plumbline' });
-    }
 
     if (settingRegistry) {
       void settingRegistry
@@ -200,7 +127,7 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
               void snapshotCache.clear().catch(() => undefined); // leave nothing behind
             }
             poll.frequency = { ...poll.frequency, interval: settings.refreshInterval * 1000 };
-            panel.update();
+            plumbline.settingsChanged.emit();
           };
           apply();
           loaded.changed.connect(apply);
@@ -210,19 +137,18 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     } else {
       settingsLoaded.resolve();
     }
-
-    return { sync, config };
+    return plumbline;
   }
 };
 
-function revealCell(app: JupyterFrontEnd, panel: NotebookPanel, cellId: string): void {
-  const notebook = panel.content;
-  const index = notebook.widgets.findIndex(cell => cell.model.id === cellId);
-  app.shell.activateById(panel.id);
-  if (index >= 0) {
-    notebook.activeCellIndex = index;
-    void notebook.scrollToItem(index);
-  }
+class Plumbline implements IPlumbline {
+  constructor(
+    readonly sync: ReplicaSync,
+    readonly config: Promise<IServerConfig>,
+    readonly settings: IPlumblineSettings
+  ) {}
+
+  readonly settingsChanged = new Signal<this, void>(this);
 }
 
-export default [plugin, componentsPlugin, lineagePlugin];
+export default [plugin, runsPlugin, componentsPlugin, lineagePlugin];

@@ -1,4 +1,5 @@
 import { Token } from '@lumino/coreutils';
+import type { ISignal } from '@lumino/signaling';
 
 import type { IServerConfig } from './api/client';
 import type { ReplicaSync } from './replica/sync';
@@ -22,11 +23,27 @@ export namespace CommandIDs {
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */
 export const PLUGIN_ID = 'jupyterlab-plumbline:plugin';
 
-/** Other plugins (lineage, components, pipelines) read the store through this. */
+/** The user's settings (Settings → Plumbline), as schema/plugin.json defines them. */
+export interface IPlumblineSettings {
+  recordKernels: boolean;
+  refreshInterval: number;
+  maxRows: number;
+  keepReplica: boolean;
+}
+
+/** Other plugins (runs, lineage, components, pipelines, monitoring) read the store through this. */
 export interface IPlumbline {
+  /**
+   * The browser replica of the store. `sync.refresh()` is the one way to bring it up
+   * to date: a failure is reported once to the user there, so callers may ignore it.
+   */
   readonly sync: ReplicaSync;
   /** The server's configuration, fetched once at start-up. */
   readonly config: Promise<IServerConfig>;
+  /** The current settings. */
+  readonly settings: Readonly<IPlumblineSettings>;
+  /** Emitted when the settings changed. */
+  readonly settingsChanged: ISignal<IPlumbline, void>;
 }
 
 export const IPlumbline = new Token<IPlumbline>(

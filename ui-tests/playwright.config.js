@@ -8,6 +8,7 @@ const port = process.env.PLUMBLINE_UI_PORT || '8888';
 
 module.exports = {
   ...baseConfig,
+  testDir: './tests', // install/ is scripts/check-install.sh's, bench/ is bench/sidebar.py's
   // A real kernel on a 2-core machine: be generous, never rely on retries.
   timeout: 180 * 1000,
   expect: { timeout: 30 * 1000 },
@@ -22,18 +23,7 @@ module.exports = {
     trace: 'retain-on-failure',
     actionTimeout: 30 * 1000,
     navigationTimeout: 60 * 1000,
-    launchOptions: {
-      // Debian's chromium: never download a browser (see README.md).
-      executablePath: '/usr/bin/chromium',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run'
-      ]
-    }
+    launchOptions: require('./chromium.js')
   },
   webServer: {
     command: `jlpm start --ServerApp.port=${port}`,

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as _dt
+import decimal
+import fractions
 import hashlib
+import os
 import pickle
 import struct
 import sys
@@ -18,6 +21,9 @@ DEFAULT_FULL_LIMIT_BYTES = 256 * 2**20
 #: Rows hashed by the sampled strategy, in SAMPLE_ROWS // SAMPLE_BLOCK_ROWS evenly spaced blocks.
 SAMPLE_ROWS = 65_536
 SAMPLE_BLOCK_ROWS = 1_024
+#: Elements hashed from an array above the limit that has too few rows to sample by rows.
+SAMPLE_ELEMENTS = 524_288
+SAMPLE_BLOCK_ELEMENTS = 8_192
 #: Elements (in all, nested ones included) walked one by one in containers and estimators; beyond: pickle.
 CONTAINER_NODES = 10_000
 #: Containers of builtin scalars (lists, tuples, dicts of them, nested; sets of sortable scalars) with up
@@ -61,6 +67,12 @@ class Fingerprint:
         """The strategy's keyword alone: "full", "sampled", "unhashable", ..."""
         return self.strategy.split(":", 1)[0].split(" ", 1)[0]
 
+    @property
+    def exact(self) -> bool:
+        """Whether equal hashes prove equal content: not for a sample, nor for parts hashed by identity
+        (an object mutated in place keeps its identity)."""
+        return self.content_hash is not None and "sampled" not in self.strategy and "identity" not in self.strategy
+
     def to_json(self) -> dict:
         return {
             "type": self.type,
@@ -95,7 +107,7 @@ class _TooManyNodes(Exception):
 
 
 class _Ctx:
-    __slots__ = ("limit", "pickle_limit", "nodes_left", "depth", "sampled")
+    __slots__ = ("limit", "pickle_limit", "nodes_left", "depth", "sampled", "identities")
 
     def __init__(self, full_limit_bytes: int):
         self.limit = int(full_limit_bytes)
@@ -103,6 +115,7 @@ class _Ctx:
         self.nodes_left = CONTAINER_NODES
         self.depth = 0
         self.sampled = False  # some nested part was sampled
+        self.identities = False  # some nested part was hashed by identity
 
 
 def fingerprint(value: Any, *, full_limit_bytes: int = DEFAULT_FULL_LIMIT_BYTES) -> Fingerprint:
@@ -113,8 +126,12 @@ def fingerprint(value: Any, *, full_limit_bytes: int = DEFAULT_FULL_LIMIT_BYTES)
         try:
             return _fingerprint(value, tname, _Ctx(full_limit_bytes))
         except _TooManyNodes:
-            # A container (or estimator) too big to walk element by element: one pickle, C speed.
-            return _pickled(value, tname, _Ctx(full_limit_bytes))
+            # A container (or object) too big to walk element by element: one pickle, C speed,
+            # if every object in it is one whose pickling runs no user code; else its identity.
+            try:
+                return _pickled(value, tname, _Ctx(full_limit_bytes))
+            except _NotSafe:
+                return _identity(value, tname)
     except _Unhashable as exc:
         return Fingerprint(tname, None, f"unhashable: {exc.args[0]}")
     except RecursionError:
@@ -130,9 +147,13 @@ _SCALARS = (int, float, bool, complex, str, bytes, bytearray, type(None),
             _dt.datetime, _dt.date, _dt.time, _dt.timedelta)
 _SCALAR_SET = frozenset(_SCALARS)
 _CONTAINERS = frozenset((list, tuple, dict, set, frozenset))
+#: Standard-library values pickled by their own (library) reducers, which run no user code.
+_SAFE_LIBRARY_SCALARS = frozenset((decimal.Decimal, fractions.Fraction, range, slice, type(Ellipsis)))
 
 
 def _fingerprint(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
+    # Only type(value) is asked (issubclass, never isinstance, which may read a proxy's
+    # __class__ through its own __getattribute__): fingerprinting must run no user code.
     t = type(value)
     if t in _SCALAR_SET:
         h = _hasher()
@@ -142,13 +163,13 @@ def _fingerprint(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
     if t in _CONTAINERS:
         return _structural(value, tname, ctx)
     pd = sys.modules.get("pandas")  # never imported here: a pandas object implies pandas is loaded
-    if pd is not None and isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+    if pd is not None and issubclass(t, (pd.DataFrame, pd.Series, pd.Index)):
         return _pandas(value, tname, ctx, pd)
     np = sys.modules.get("numpy")
     if np is not None:
-        if isinstance(value, np.ndarray):
+        if issubclass(t, np.ndarray):
             return _ndarray(value, tname, ctx, np)
-        if isinstance(value, np.generic):
+        if issubclass(t, np.generic):
             h = _hasher()
             h.update(_PREFIX)
             _feed_text(h, tname)
@@ -156,23 +177,25 @@ def _fingerprint(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
             data = value.tobytes()
             h.update(data)
             return Fingerprint(tname, h.hexdigest(), "scalar", size_bytes=len(data))
-    if isinstance(value, (types.FunctionType, types.MethodType)):
+    if t is types.FunctionType or t is types.MethodType:
         return _function(value, tname, ctx)
-    if isinstance(value, (type, types.ModuleType, types.BuiltinFunctionType)):
+    if issubclass(t, (type, types.ModuleType, types.BuiltinFunctionType)):
         h = _hasher()
         h.update(_PREFIX)
         _feed_text(h, tname)
         _feed_text(h, getattr(value, "__module__", None) or "")
         _feed_text(h, getattr(value, "__qualname__", None) or getattr(value, "__name__", ""))
         return Fingerprint(tname, h.hexdigest(), "reference")
-    if _is_estimator(t):
+    if t in _SAFE_LIBRARY_SCALARS:
+        return _pickled(value, tname, ctx)  # stdlib values whose pickling runs no user code
+    if _plain_attributes(t):
+        return _attributes(value, tname, ctx, "estimator" if _is_estimator(t) else "attributes")
+    if _trusted(t):  # a library's own C/Cython object (a fitted tree, a sparse matrix): its reducer
         try:
-            return _estimator(value, tname, ctx)
-        except _TooManyNodes:
-            raise
-        except Exception:  # noqa: BLE001 - fall back to pickle, as documented
+            return _pickled(value, tname, ctx)
+        except (_NotSafe, _Unhashable):  # holds user objects, or cannot be pickled (a generator)
             pass
-    return _pickled(value, tname, ctx)
+    return _identity(value, tname)
 
 
 def _type_name(t: type) -> str:
@@ -242,6 +265,8 @@ def _feed(h, value: Any, ctx: _Ctx) -> None:
         raise _Unhashable(f"element of type {fp.type}: {fp.strategy}")
     if "sampled" in fp.strategy:
         ctx.sampled = True
+    if "identity" in fp.strategy:
+        ctx.identities = True
     h.update(b"v")
     _feed_text(h, fp.type)
     h.update(bytes.fromhex(fp.content_hash))
@@ -337,7 +362,8 @@ def _structural(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
     h = _hasher()
     h.update(_PREFIX)
     _feed_container(h, value, type(value), ctx)
-    strategy = "structural (sampled parts)" if ctx.sampled else "structural"
+    details = [d for d, on in (("sampled parts", ctx.sampled), ("identity parts", ctx.identities)) if on]
+    strategy = f"structural ({', '.join(details)})" if details else "structural"
     return Fingerprint(tname, h.hexdigest(), strategy, shape=(len(value),))
 
 
@@ -370,8 +396,46 @@ class _Sink:
         return n
 
 
+class _NotSafe(Exception):
+    """Pickling this value would run code of an object that is not a known library's."""
+
+
+#: Packages whose objects' reducers (``__reduce_ex__``) are trusted to read state without side effects.
+_TRUSTED_MODULES = frozenset(("numpy", "pandas", "pyarrow", "scipy", "sklearn", "datetime", "decimal",
+                              "fractions", "uuid", "pathlib", "zoneinfo", "collections", "ipaddress", "builtins"))
+
+
+class _SafePickler(pickle.Pickler):
+    """A pickler that refuses (``_NotSafe``) any object whose pickling could run user code.
+
+    ``reducer_override`` sees every object except the builtin scalars and containers,
+    which pickle in C. Classes and functions pickle by reference (a name), which reads
+    nothing of theirs; objects of the trusted libraries use their own reducers.
+    """
+
+    def reducer_override(self, obj):
+        t = type(obj)
+        if t in (type, types.FunctionType, types.BuiltinFunctionType) or t in _SAFE_LIBRARY_SCALARS:
+            return NotImplemented
+        if _trusted(t):
+            return NotImplemented
+        raise _NotSafe(_type_name(t))
+
+
+def _trusted(t: type) -> bool:
+    """A type of a known library, none of whose classes is the user's (a notebook subclass may
+    override the library's reducers)."""
+    for klass in getattr(t, "__mro__", (t,)):
+        if klass is object:
+            continue
+        if (getattr(klass, "__module__", None) or "").split(".", 1)[0] not in _TRUSTED_MODULES:
+            return False
+    return True
+
+
 def _pickle_digest(value: Any, ctx: _Ctx) -> tuple[bytes, int]:
-    """Digest of pickle.dumps(value, protocol=5), streamed; contiguous buffers hashed out-of-band."""
+    """Digest of a safe pickle of ``value`` (protocol 5), streamed; contiguous buffers hashed
+    out-of-band. Raises ``_NotSafe`` if pickling would run code of an unknown object."""
     stream = _hasher()
     buffers = _hasher()
     sink = _Sink(stream, ctx.pickle_limit)
@@ -387,14 +451,24 @@ def _pickle_digest(value: Any, ctx: _Ctx) -> tuple[bytes, int]:
         return False  # out-of-band: not copied into the stream
 
     try:
-        pickle.Pickler(sink, protocol=5, buffer_callback=on_buffer).dump(value)
+        _SafePickler(sink, protocol=5, buffer_callback=on_buffer).dump(value)
     except _TooLarge:
         raise _Unhashable(f"too large: pickle exceeds {ctx.pickle_limit} bytes") from None
-    except RecursionError:
+    except (RecursionError, _NotSafe):
         raise
     except Exception as exc:
         raise _Unhashable(f"{_describe(exc)} (pickle)") from None
     return stream.digest() + buffers.digest(), sink.n
+
+
+def _identity_digest(values, np) -> bytes:
+    """16 bytes naming the objects of a 1-D object array by identity (no object's code runs)."""
+    x = _xxh()
+    x.update(b"identities")
+    x.update(_IDENTITY_SALT)
+    idents = np.fromiter(map(object.__hash__, values), dtype=np.int64, count=len(values))
+    x.update(idents.view(np.uint8))
+    return x.digest()
 
 
 def _pickled(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
@@ -449,20 +523,71 @@ def _is_estimator(t: type) -> bool:
     return has_params and has_fit
 
 
-def _estimator(value: Any, tname: str, ctx: _Ctx) -> Fingerprint:
-    params = value.get_params(deep=False)
-    state = vars(value)
+def _plain_attributes(t: type) -> bool:
+    """Whether instances keep their state in an ordinary ``__dict__`` (read without running code).
+
+    A class that defines its own ``__dict__`` (a property, say) or keeps its state in
+    C structures (connections, locks, generators, files) is hashed by identity instead.
+    """
+    mro = getattr(t, "__mro__", ())
+    # Classes of class statements only (heap types), below ``object``: a C type (a file, a
+    # socket, a dict) keeps state its __dict__ does not show.
+    if not mro or any(k is not object and not k.__flags__ & _HEAPTYPE for k in mro):
+        return False
+    for klass in mro:
+        found = vars(klass).get("__dict__")
+        if found is not None:
+            return type(found) is types.GetSetDescriptorType and klass is not object
+    return False
+
+
+_HEAPTYPE = 1 << 9  # Py_TPFLAGS_HEAPTYPE: a class made by a class statement (or a C type's spec)
+
+
+def _attributes(value: Any, tname: str, ctx: _Ctx, strategy: str) -> Fingerprint:
+    """Class + every instance attribute, each by content (arrays as arrays, nested objects in turn).
+
+    For estimators the fitted attributes (``coef_``, ``tree_``, ``estimators_`` ...) and the
+    parameters (scikit-learn keeps them as attributes) are all there: a refit on other data
+    changes the hash. Nothing of the object's own code runs: ``get_params``, ``__getstate__``,
+    ``__reduce__`` and properties are never called.
+    """
+    state = _instance_dict(value)
     h = _hasher()
     h.update(_PREFIX)
     _feed_text(h, tname)
-    h.update(b"params")
-    _feed(h, {k: params[k] for k in sorted(params)}, ctx)
-    # Fitted attributes (coef_, classes_, tree_, estimators_ ...) and private fitted state; arrays
-    # are hashed as arrays, nested estimators as estimators.
     h.update(b"state")
-    _feed(h, {k: state[k] for k in sorted(state) if k not in params}, ctx)
-    strategy = "estimator (sampled parts)" if ctx.sampled else "estimator"
-    return Fingerprint(tname, h.hexdigest(), strategy)
+    _feed(h, {k: state[k] for k in sorted(state, key=str)}, ctx)
+    details = []
+    if ctx.sampled:
+        details.append("sampled parts")
+    if ctx.identities:
+        details.append("identity parts")
+    return Fingerprint(tname, h.hexdigest(), f"{strategy} ({', '.join(details)})" if details else strategy)
+
+
+def _instance_dict(value: Any) -> dict:
+    for klass in type(value).__mro__:
+        found = vars(klass).get("__dict__")
+        if found is not None:
+            return dict(found.__get__(value, type(value)))
+    return {}
+
+
+#: Salt of identity hashes: an identity means nothing outside this process.
+_IDENTITY_SALT = os.urandom(16)
+
+
+def _identity(value: Any, tname: str) -> Fingerprint:
+    """By type and identity: no side-effect-free way to read this object's content."""
+    h = _hasher()
+    h.update(_PREFIX)
+    _feed_text(h, tname)
+    h.update(b"identity")
+    h.update(_IDENTITY_SALT)
+    h.update(struct.pack("<Q", id(value) & (2**64 - 1)))
+    return Fingerprint(tname, h.hexdigest(), "identity: content not read (no side-effect-free way to hash "
+                       f"a {tname}); equal only to itself in this kernel")
 
 
 # -- bulk data: numpy arrays and pandas columns ------------------------------------------------------
@@ -491,6 +616,20 @@ def _sampled_strategy(n: int) -> str:
     blocks = max(2, SAMPLE_ROWS // SAMPLE_BLOCK_ROWS)
     return (f"sampled: {blocks * SAMPLE_BLOCK_ROWS} of {n} rows "
             f"({blocks} evenly spaced blocks of {SAMPLE_BLOCK_ROWS}, first and last included)")
+
+
+def _element_index(size: int, np):
+    """Flat indices of the evenly spaced element blocks sampled from an array with few huge rows."""
+    blocks = max(2, SAMPLE_ELEMENTS // SAMPLE_BLOCK_ELEMENTS)
+    span = size - SAMPLE_BLOCK_ELEMENTS
+    starts = np.asarray([round(i * span / (blocks - 1)) for i in range(blocks)], dtype=np.int64)
+    return (starts[:, None] + np.arange(SAMPLE_BLOCK_ELEMENTS, dtype=np.int64)).ravel()
+
+
+def _sampled_elements_strategy(size: int) -> str:
+    blocks = max(2, SAMPLE_ELEMENTS // SAMPLE_BLOCK_ELEMENTS)
+    return (f"sampled: {blocks * SAMPLE_BLOCK_ELEMENTS} of {size} elements "
+            f"({blocks} evenly spaced blocks of {SAMPLE_BLOCK_ELEMENTS} in C order, first and last included)")
 
 
 def _sample_index(n: int, np):
@@ -553,19 +692,35 @@ def _ndarray(a, tname: str, ctx: _Ctx, np) -> Fingerprint:
         mask = ma.getmaskarray(a)
         a = ma.getdata(a)
     n = a.shape[0] if a.ndim else 1
-    sampled = size > ctx.limit and n > SAMPLE_ROWS
-    rows = _sample_index(n, np) if sampled else None
-    part = a if rows is None else a[rows]
+    over = size > ctx.limit
+    # Above the limit: blocks of rows, or, for an array with few (huge) rows, blocks of its
+    # elements in C order -- a 2 GiB memory-mapped array is read 4 MiB at most, not in full.
+    rows = _sample_index(n, np) if over and n > SAMPLE_ROWS else None
+    elements = _element_index(a.size, np) if over and rows is None and a.size > SAMPLE_ELEMENTS else None
+    if rows is not None:
+        part, strategy = a[rows], _sampled_strategy(n)
+        h.update(b"rows")
+    elif elements is not None:
+        part, strategy = a.reshape(-1)[elements] if a.flags.c_contiguous else a.flat[elements], \
+            _sampled_elements_strategy(a.size)
+        h.update(b"elements")
+    else:
+        part, strategy = a, "full"
     if a.dtype.hasobject:
-        # Elements are Python objects: pickle them (the pickle limit applies, sample or not).
-        digest, _ = _pickle_digest(part, ctx)
+        # Elements are Python objects: a safe pickle of them (the pickle limit applies, sample or
+        # not), or, for objects whose pickling could run their code, their identities.
+        try:
+            digest, _ = _pickle_digest(part, ctx)
+        except _NotSafe as exc:
+            digest = _identity_digest(part.reshape(-1), np)
+            strategy += f" (objects by identity: {exc.args[0]})"
         h.update(digest)
     else:
         h.update(_array_digest(part, np))
     if mask is not None:
         h.update(b"mask")
-        h.update(_array_digest(mask if rows is None else mask[rows], np))
-    strategy = _sampled_strategy(n) if sampled else "full"
+        m = mask if rows is None and elements is None else (mask[rows] if rows is not None else mask.flat[elements])
+        h.update(_array_digest(m, np))
     return Fingerprint(tname, h.hexdigest(), strategy, shape=tuple(int(s) for s in a.shape),
                        columns=columns, size_bytes=size)
 
@@ -580,13 +735,14 @@ def _NUMPY_EA(pd):
 class _Columns:
     """Per-call state of a pandas fingerprint: modules, and how many object columns were pickled."""
 
-    __slots__ = ("ctx", "np", "pd", "pickled")
+    __slots__ = ("ctx", "np", "pd", "pickled", "identities")
 
     def __init__(self, ctx: _Ctx, np, pd):
         self.ctx = ctx
         self.np = np
         self.pd = pd
         self.pickled = 0
+        self.identities = 0
 
     def digest(self, values) -> bytes:
         """16 bytes identifying a column's values (an ExtensionArray, ndarray or Index)."""
@@ -679,7 +835,13 @@ class _Columns:
             rows = pd.util.hash_array(values, categorize=False)
             _feed_raw(x, np.asarray(rows, dtype=np.uint64), np)
             return
-        digest, _ = _pickle_digest(values, self.ctx)
+        try:
+            digest, _ = _pickle_digest(values, self.ctx)
+        except _NotSafe:  # objects whose pickling could run their own code: by identity
+            x.update(b"identities")
+            x.update(_identity_digest(values, np))
+            self.identities += 1
+            return
         x.update(b"pickle")
         x.update(digest)
         self.pickled += 1
@@ -803,5 +965,7 @@ def _pandas(obj, tname: str, ctx: _Ctx, pd) -> Fingerprint:
     strategy = _sampled_strategy(n) if sampled else "full"
     if cols.pickled and not isinstance(obj, pd.Index):
         strategy += f" (object columns pickled: {cols.pickled})"
+    if cols.identities:
+        strategy += f" (object columns by identity: {cols.identities})"
     columns = tuple((str(name), str(dtype)) for name, dtype in pairs)
     return Fingerprint(tname, h.hexdigest(), strategy, shape=shape, columns=columns, size_bytes=size)

@@ -9,6 +9,7 @@ the last; a one-cell component is ``"only"``.
 from __future__ import annotations
 
 import keyword
+import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -34,8 +35,14 @@ class ComponentCell:
         return self.part in ("only", "last")
 
 
+#: The one name rule (src/components/model.ts has the same; fixtures/component-metadata-v1.json pins
+#: both): an ASCII Python identifier of at most 64 characters, not a keyword. It names the
+#: component's task module in a pipeline and its Airflow task id.
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
 def is_component_name(name: Any) -> bool:
-    return isinstance(name, str) and name.isidentifier() and not keyword.iskeyword(name)
+    return isinstance(name, str) and NAME.fullmatch(name) is not None and not keyword.iskeyword(name)
 
 
 def parse_component(metadata: Any) -> Optional[ComponentCell]:

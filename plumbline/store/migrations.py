@@ -98,5 +98,5 @@ def _check_not_newer(current: int, latest: int, path: str) -> None:
         raise StoreVersionError(
             f"The lineage store {path} has schema version {current}, but this Plumbline "
             f"only knows versions up to {latest}: it was written by a newer Plumbline. "
-            "Upgrade Plumbline (pip install -U plumbline), or point PLUMBLINE_DB to another file."
+            "Upgrade Plumbline (pip install -U jupyterlab-plumbline), or point PLUMBLINE_DB to another file."
         )

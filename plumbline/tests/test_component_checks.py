@@ -168,3 +168,25 @@ def test_a_collapse_lasting_two_runs_fails_both(kernel, store_path):
         kernel.execute(f"batch = pd.DataFrame({{'x': range({size})}})", metadata=meta)
     statuses = [r["status"] for r in rows(store_path, "SELECT status FROM check_results ORDER BY id")]
     assert statuses == ["pass", "fail", "fail"]  # the baseline is the last good run, not the collapse
+
+
+def test_component_metadata_is_read_as_the_shared_fixture_says():
+    """The same file pins the browser's reading (src/__tests__/components.spec.ts)."""
+    import json
+    from pathlib import Path
+
+    from plumbline.kernel.components import is_component_name, parse_component
+
+    fixture = json.loads((Path(__file__).parent / "fixtures" / "component-metadata-v1.json").read_text("utf-8"))
+    assert all(is_component_name(n) for n in fixture["names"]["valid"])
+    assert not any(is_component_name(n) for n in fixture["names"]["invalid"])
+    for case in fixture["cells"]:
+        parsed = parse_component(case["metadata"])
+        expected = case["component"]
+        if expected is None:
+            assert parsed is None, case
+            continue
+        assert (parsed.name, parsed.part, parsed.info.owner, parsed.info.description, list(parsed.info.tags),
+                len(parsed.checks), parsed.materialize) == (
+            expected["name"], expected["part"], expected["owner"], expected["description"], expected["tags"],
+            expected["checks"], expected["materialize"]), case

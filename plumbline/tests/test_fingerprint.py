@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import threading
 import subprocess
 import sys
 import textwrap
@@ -407,10 +408,15 @@ def test_containers():
     nested = [[i, {"k": str(i)}] for i in range(core.CONTAINER_NODES + 1)]  # scalars only: one pickle
     assert fingerprint(nested).strategy == "structural"
     assert not _same(nested, nested[:-1] + [[0, {"k": "0"}]])
+    # too many objects of the user's to walk, and pickling them could run their code: by identity
     big = [Plain(i) for i in range(core.CONTAINER_NODES + 1)]
     fp = fingerprint(big)
-    assert fp.strategy == "pickle" and fp.content_hash is not None
-    assert fp != fingerprint(big[:-1] + [Plain(0)])
+    assert fp.strategy.startswith("identity: content not read") and fp.content_hash is not None
+    assert fp == fingerprint(big) and fp != fingerprint(big[:-1] + [Plain(0)])
+    # ...but a library's objects pickle safely, by content
+    arrays = [np.arange(3) + i for i in range(core.CONTAINER_NODES + 1)]
+    assert fingerprint(arrays).strategy == "pickle"
+    assert fingerprint(arrays) == fingerprint([a.copy() for a in arrays])
     # self-reference does not loop
     r = [1]
     r.append(r)
@@ -424,7 +430,7 @@ def test_containers():
 
 def test_pickle_size_bound(monkeypatch):
     monkeypatch.setattr(core, "PICKLE_LIMIT_BYTES", 1_000)
-    fp = fingerprint([Plain(i) for i in range(core.CONTAINER_NODES + 1)])
+    fp = fingerprint([np.arange(3) for _ in range(core.CONTAINER_NODES + 1)])
     assert fp.content_hash is None and fp.strategy.startswith("unhashable: too large")
 
 
@@ -435,7 +441,7 @@ class Plain:
 
 def test_other_objects_pickle_functions_code_classes_reference():
     fp = fingerprint(Plain([1, 2]))
-    assert fp.strategy == "pickle" and fp.type.endswith("test_fingerprint.Plain")
+    assert fp.strategy == "attributes" and fp.type.endswith("test_fingerprint.Plain")
     assert fp == fingerprint(Plain([1, 2]))
     assert not _same(Plain([1, 2]), Plain([1, 3]))
 
@@ -479,17 +485,50 @@ class VeryHostile:
         raise HostileError()
 
 
-def test_objects_that_cannot_be_hashed_are_unhashable_without_raising():
+def test_objects_are_hashed_without_running_any_of_their_code():
+    """Pickling would call __reduce_ex__/__getstate__: user code, which may print, count or fail."""
     fp = fingerprint(Hostile())
-    assert fp.content_hash is None
-    assert fp.strategy.startswith("unhashable: RuntimeError: no reduce")
-    assert fp.kind() == "unhashable"
+    assert fp.strategy == "attributes" and fp.content_hash is not None  # none of its methods ran
     assert fp.type.endswith("Hostile")
-    assert fingerprint([1, Hostile()]).strategy.startswith("unhashable: ")
-    assert fingerprint({"a": Hostile()}).content_hash is None
-    assert fingerprint(pd.DataFrame({"h": [Hostile(), Hostile()]})).content_hash is None
-    assert fingerprint(VeryHostile()).strategy.startswith("unhashable: HostileError")
+    assert fingerprint([1, Hostile()]).strategy == "structural"
+    assert fingerprint({"a": Hostile()}).content_hash is not None
+    frame = fingerprint(pd.DataFrame({"h": [Hostile(), Hostile()]}))
+    assert frame.strategy == "full (object columns by identity: 1)" and frame.content_hash is not None
+    assert fingerprint(VeryHostile()).strategy == "attributes"
+    assert fingerprint(np.array([Hostile()], dtype=object)).strategy == "full (objects by identity: " \
+        "plumbline.tests.test_fingerprint.Hostile)"
+    for opaque in (threading.Lock(), (i for i in range(3)), open(__file__)):  # state held in C
+        fp = fingerprint(opaque)
+        assert fp.strategy.startswith("identity: content not read") and fp == fingerprint(opaque)
+        assert "equal only to itself" in fp.strategy
+        if hasattr(opaque, "close"):
+            opaque.close()
     json.dumps(fp.to_json())
+
+
+class Counting:
+    calls = 0
+
+    def __init__(self):
+        self.data = [1, 2, 3]
+
+    def __getstate__(self):
+        Counting.calls += 1
+        print("getstate was called")
+        return self.__dict__
+
+    def __reduce_ex__(self, protocol):
+        Counting.calls += 1
+        return super().__reduce_ex__(protocol)
+
+
+def test_fingerprinting_a_user_object_calls_none_of_its_methods(capsys):
+    obj = Counting()
+    for value in (obj, [obj], {"k": obj}, [obj] * (core.CONTAINER_NODES + 1),
+                  pd.DataFrame({"o": [obj, obj]}), np.array([obj, obj], dtype=object)):
+        assert fingerprint(value).content_hash is not None
+    assert Counting.calls == 0 and capsys.readouterr().out == ""
+    assert fingerprint(Counting()) == fingerprint(Counting())  # by content: its attributes
 
 
 # -- estimators --------------------------------------------------------------------------------------------------
@@ -526,7 +565,7 @@ def test_estimator_refit_on_other_data_changes_the_hash():
         assert fa == fingerprint(make().fit(X1, y))
 
 
-def test_estimator_that_fails_falls_back_to_pickle():
+def test_estimator_whose_get_params_fails_is_hashed_by_its_attributes():
     class Odd:
         def get_params(self, deep=True):
             raise RuntimeError("no params")
@@ -538,8 +577,8 @@ def test_estimator_that_fails_falls_back_to_pickle():
     Odd.__qualname__ = "Odd"
     globals()["Odd"] = Odd
     try:
-        fp = fingerprint(Odd())
-        assert fp.strategy == "pickle" and fp.content_hash is not None
+        fp = fingerprint(Odd())  # get_params is never called: the attributes are the state
+        assert fp.strategy == "estimator" and fp.content_hash is not None
     finally:
         del globals()["Odd"]
 
@@ -608,3 +647,25 @@ def test_fingerprint_is_stable_across_processes():
         for seed in ("1", "2")
     }
     assert len(outs) == 1
+
+
+def test_a_big_array_with_few_rows_is_sampled_by_elements_not_read_in_full(tmp_path):
+    """A 2 GiB memory-mapped matrix with 16 rows used to be hashed in full: seconds of disk reads."""
+    limit = 1 << 20
+    wide = np.zeros((16, 1 << 17))  # 16 MiB, 16 rows: too few to sample by rows
+    fp = fingerprint(wide, full_limit_bytes=limit)
+    assert fp.strategy.startswith(f"sampled: {core.SAMPLE_ELEMENTS} of {wide.size} elements")
+    assert not fp.exact
+    changed = wide.copy()
+    changed[0, 0] = 1.0  # the first block is always in the sample
+    assert fingerprint(changed, full_limit_bytes=limit) != fp
+    assert fingerprint(wide.copy(), full_limit_bytes=limit) == fp
+    # not C-contiguous: the same elements, gathered without copying the whole array
+    assert fingerprint(np.asfortranarray(wide), full_limit_bytes=limit).content_hash == fp.content_hash
+    mm = np.memmap(tmp_path / "m.dat", dtype="float64", mode="w+", shape=wide.shape)
+    mm[:] = wide
+    mm.flush()
+    mapped = fingerprint(np.memmap(tmp_path / "m.dat", dtype="float64", mode="r", shape=wide.shape),
+                         full_limit_bytes=limit)
+    assert mapped.strategy == fp.strategy and mapped.shape == (16, 1 << 17)
+    assert fingerprint(wide[:2, :100], full_limit_bytes=limit).strategy == "full"  # small: in full

@@ -152,7 +152,7 @@ def test_two_notebooks_yield_exactly_the_expected_edges(project):
 # -- identity, robustness ------------------------------------------------------------------------------
 
 
-def test_identity_is_content_and_unhashable_values_do_not_break_cells(kernel, project):
+def test_identity_is_content_and_unpicklable_values_do_not_break_cells(kernel, project):
     run_cells(kernel, [
         ("frames", "import numpy as np, pandas as pd\n"
                    "a = pd.DataFrame({'x': np.arange(1000)})\nb = a.copy()\nb.loc[500, 'x'] = -1\n"
@@ -168,7 +168,7 @@ def test_identity_is_content_and_unhashable_values_do_not_break_cells(kernel, pr
     assert frames[("output", "variable", "a")]["value_hash"] != frames[("output", "variable", "b")]["value_hash"]
     bad = io_of(db, "bad")
     sulky = bad[("output", "variable", "sulky")]
-    assert sulky["value_hash"] is None and sulky["strategy"].startswith("unhashable: ")
+    assert sulky["value_hash"] and sulky["strategy"] == "attributes"  # by content, no pickling
     assert sulky["artifact_hash"] is None and sulky["artifact_note"].startswith("not materialized: ")
     assert bad[("output", "variable", "Sulky")]["value_hash"]  # a class defined in the notebook is code
     (run,) = query(db, "SELECT status FROM runs WHERE cell_id = 'bad'")
@@ -179,6 +179,29 @@ def test_identity_is_content_and_unhashable_values_do_not_break_cells(kernel, pr
     assert ("output", "variable", "b") not in use  # deleted, not written
     again = io_of(db, "again")
     assert again[("input", "variable", "n")]["source_io_id"] == use[("output", "variable", "n")]["id"]
+
+
+def test_recording_runs_none_of_the_users_code(kernel, project):
+    """Fingerprints never pickle a user's object: its __getstate__ would print into the output
+    and change the object."""
+    run_cells(kernel, [
+        ("define", "class Chatty:\n    calls = 0\n    def __init__(self):\n        self.rows = list(range(5))\n"
+                   "    def __getstate__(self):\n        Chatty.calls += 1\n        print('getstate called')\n"
+                   "        return self.__dict__\n"
+                   "    def __reduce_ex__(self, protocol):\n        Chatty.calls += 1\n"
+                   "        return super().__reduce_ex__(protocol)\n"
+                   "    def __repr__(self):\n        return 'Chatty()'", None),
+        ("make", "chatty = Chatty()\nbag = {'c': chatty, 'many': [Chatty() for _ in range(20000)]}", None),
+        ("use", "chatty.rows.append(5)\nsize = len(chatty.rows)", None),
+    ])
+    seen = kernel.execute("print(Chatty.calls)")
+    assert seen.stdout.strip() == "0" and "getstate" not in seen.stdout
+    db = db_of(project)
+    made = io_of(db, "make")
+    assert made[("output", "variable", "chatty")]["strategy"] == "attributes"
+    assert made[("output", "variable", "bag")]["value_hash"]
+    used = io_of(db, "use")
+    assert ("output", "variable", "chatty") in used  # the in-place change is seen, by content
 
 
 def test_values_from_outside_and_failed_cells(kernel, project):

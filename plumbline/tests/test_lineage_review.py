@@ -262,3 +262,22 @@ def test_locked_store_keeps_background_records_and_replays_them(rec):
     settle(rec)
     assert io(rec, "locked_value", "output") and io(rec, "locked_value", "input")[0]["source_io_id"]
     assert not [w for w in rec.warnings if "could not record" in w]  # a brief lock is not worth a word
+
+
+def test_a_big_file_is_hashed_by_a_stated_sample_and_still_links_reader_to_writer(rec, tmp_path, monkeypatch):
+    """A cell that writes a 2 GiB file (a memmap's) used to make the next cell wait seconds."""
+    from plumbline.kernel.lineage import files
+
+    monkeypatch.setattr(files, "FULL_FILE_LIMIT", 1 << 20)
+    run(rec, "open('big.bin', 'wb').write(bytes(3 << 20))")
+    run(rec, "data = open('big.bin', 'rb').read(10)")
+    settle(rec)
+    (written,) = io(rec, "big.bin", "output")
+    (read,) = io(rec, "big.bin", "input")
+    assert written["strategy"].startswith("sampled: 64 evenly spaced blocks") and written["size_bytes"] == 3 << 20
+    assert read["value_hash"] == written["value_hash"] and read["source_io_id"] == written["id"]
+    hasher = files.FileHasher()
+    with open(tmp_path / "big.bin", "r+b") as f:
+        f.seek(0)
+        f.write(b"\1")  # inside the first block: seen
+    assert hasher.hash(str(tmp_path / "big.bin")).content_hash != written["value_hash"]

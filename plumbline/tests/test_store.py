@@ -55,7 +55,7 @@ def test_store_from_a_newer_plumbline_is_refused_untouched(store_path):
     conn = sqlite3.connect(store_path)
     conn.execute(f"PRAGMA user_version = {latest_version() + 1}")
     conn.close()
-    with pytest.raises(StoreVersionError, match="newer Plumbline.*pip install -U plumbline"):
+    with pytest.raises(StoreVersionError, match="newer Plumbline.*pip install -U jupyterlab-plumbline"):
         Store(store_path)
     conn = sqlite3.connect(store_path)
     assert conn.execute("PRAGMA user_version").fetchone()[0] == latest_version() + 1

@@ -1,5 +1,6 @@
 import {
   componentOf,
+  isComponentName,
   groups,
   ICellLike,
   nameProblem,
@@ -9,6 +10,7 @@ import {
   tag,
   untag
 } from '../components/model';
+import { sharedFixture } from './storeFixture';
 
 /** A cell with real metadata storage (the subset of ICellModel the model uses). */
 class Cell implements ICellLike {
@@ -130,5 +132,27 @@ describe('component model', () => {
     expect(componentOf(cells[0])).toBeNull();
     cells[1].metadata.plumbline = { component: 42 };
     expect(componentOf(cells[1])).toBeNull();
+  });
+});
+
+describe('the component metadata fixture shared with the kernel', () => {
+  const fixture = sharedFixture('component-metadata-v1.json');
+
+  it('accepts and refuses the same names as the kernel', () => {
+    for (const name of fixture.names.valid) {
+      expect([name, isComponentName(name), nameProblem(name, [], [])]).toEqual([name, true, null]);
+    }
+    for (const name of fixture.names.invalid) {
+      expect([name, isComponentName(name)]).toEqual([name, false]);
+      expect(nameProblem(name, [], [])).not.toBeNull();
+    }
+  });
+
+  it('sees a component in the same cells as the kernel', () => {
+    for (const { metadata, component } of fixture.cells) {
+      const cell = new Cell('x = 1');
+      cell.metadata = JSON.parse(JSON.stringify(metadata));
+      expect([metadata, componentOf(cell)?.component ?? null]).toEqual([metadata, component?.name ?? null]);
+    }
   });
 });

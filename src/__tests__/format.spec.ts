@@ -1,6 +1,6 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 
-import { formatDuration, formatWhen } from '../sidebar/format';
+import { formatDuration, formatWhen } from '../ui/format';
 
 /** A language pack's bundle: msgids in, translated and interpolated text out. */
 function bundle(messages: Record<string, string>): TranslationBundle {

@@ -1,8 +1,8 @@
 /** Pure parts of the lineage views: graph layout (dagre), Vega-Lite specs, formats. */
-import { layoutGraph } from '../lineage/layout';
+import { layoutGraph } from '../charts/graphLayout';
 import { historySpec } from '../lineage/specs';
 import type { IHistoryRow } from '../queries/lineage';
-import { formatBytes, formatShape, shortType } from '../sidebar/format';
+import { formatBytes, formatShape, shortType } from '../ui/format';
 
 function history(runId: string, startedAt: number, status: string, rows: number | null): IHistoryRow {
   return {

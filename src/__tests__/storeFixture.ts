@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import initSqlJs, { SqlJsStatic } from 'sql.js';
 
-import { IChanges, Replica } from '../replica/replica';
+import type { IChanges } from '../api/changes';
+import { Replica } from '../replica/replica';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -28,9 +29,14 @@ export function emptyStoreBytes(sql: SqlJsStatic): Uint8Array {
   return bytes;
 }
 
-/** A change page the Python store produces, from plumbline/tests/fixtures (tested on both sides). */
-function changePage(file: string): IChanges {
+/** A payload pinned in plumbline/tests/fixtures: pytest checks Python produces or reads it alike. */
+export function sharedFixture<T = any>(file: string): T {
   return JSON.parse(fs.readFileSync(path.join(ROOT, 'plumbline', 'tests', 'fixtures', file), 'utf-8'));
+}
+
+/** A change page the Python store produces (tested on both sides). */
+function changePage(file: string): IChanges {
+  return sharedFixture<IChanges>(file);
 }
 
 /** A replica opened from an empty store with `changes` applied. */

@@ -7,7 +7,8 @@
 import { SqlJsStatic } from 'sql.js';
 
 import { ICachedSnapshot, ISnapshotCache } from '../replica/cache';
-import { IChanges, Replica } from '../replica/replica';
+import type { IChanges } from '../api/changes';
+import { Replica } from '../replica/replica';
 import { ReplicaSync } from '../replica/sync';
 import { emptyStoreBytes, fixtureChanges, loadSql } from './storeFixture';
 

@@ -5,7 +5,7 @@
 import { URLExt } from '@jupyterlab/coreutils';
 import { ServerConnection } from '@jupyterlab/services';
 
-import type { IChanges } from '../replica/replica';
+import type { IChanges } from './changes';
 
 export interface IServerConfig {
   version: string;

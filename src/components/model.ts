@@ -52,9 +52,19 @@ const PYTHON_KEYWORDS = new Set(
     'return try while with yield').split(' ')
 );
 
+/**
+ * The one name rule (plumbline/kernel/components.py has the same; the fixture
+ * component-metadata-v1.json pins both): an ASCII Python identifier of at most
+ * 64 characters, not a keyword.
+ */
+export function isComponentName(name: unknown): name is string {
+  return typeof name === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name) && !PYTHON_KEYWORDS.has(name);
+}
+
+/** The component of a cell; a name the kernel would refuse makes it no component. */
 export function componentOf(cell: ICellLike): IComponentMetadata | null {
   const meta = cell.getMetadata(METADATA_KEY) as IComponentMetadata | undefined;
-  return meta && typeof meta.component === 'string' && meta.component ? meta : null;
+  return meta && typeof meta === 'object' && isComponentName(meta.component) ? meta : null;
 }
 
 export interface IGroup {
@@ -98,14 +108,14 @@ export function nameProblem(
   if (!name) {
     return 'Give the component a name.';
   }
-  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    return `"${name}" is not a valid name: use letters, digits and underscores, not starting with a digit (e.g. clean_flights).`;
+  if (name.length > 64) {
+    return 'A component name has at most 64 characters.';
   }
   if (PYTHON_KEYWORDS.has(name)) {
     return `"${name}" is a Python keyword; choose another name.`;
   }
-  if (name.length > 64) {
-    return 'A component name has at most 64 characters.';
+  if (!isComponentName(name)) {
+    return `"${name}" is not a valid name: use ASCII letters, digits and underscores, not starting with a digit (e.g. clean_flights).`;
   }
   const targets = new Set(target);
   const clash = groups(cells).find(

@@ -22,7 +22,10 @@ export function activationCode(notebookPath: string): string {
 export interface IAutoloadOptions {
   specs: KernelSpec.IManager;
   enabled: () => boolean;
+  /** The recorder could not be loaded (the kernel is not recorded). */
   onFailure: (path: string, message: string) => void;
+  /** The recorder loaded but says something is wrong (e.g. the store is unusable: runs wait in memory). */
+  onWarning: (path: string, message: string) => void;
 }
 
 export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): void {
@@ -45,12 +48,28 @@ export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): 
       },
       true
     );
-    future.onReply = reply => {
-      if (reply.content.status === 'error') {
-        const content = reply.content as { ename?: string; evalue?: string };
-        options.onFailure(path, `${content.ename}: ${content.evalue}`);
+    // The request is silent: what the recorder prints while loading goes nowhere unless shown here.
+    let said = '';
+    future.onIOPub = msg => {
+      if (msg.header.msg_type === 'stream') {
+        const content = msg.content as { name?: string; text?: string };
+        if (content.name === 'stderr' && content.text) {
+          said += content.text;
+        }
       }
     };
+    // Done: the reply and the kernel's idle status arrived, so every stream message has too.
+    void future.done.then(
+      reply => {
+        if (reply.content.status === 'error') {
+          const content = reply.content as { ename?: string; evalue?: string };
+          options.onFailure(path, `${content.ename}: ${content.evalue}`);
+        } else if (said.trim()) {
+          options.onWarning(path, said.trim().replace(/^Plumbline could not record this run: /, ''));
+        }
+      },
+      () => undefined // the kernel went away meanwhile
+    );
   };
 
   const onStatus = (_: unknown, status: Kernel.Status) => {

@@ -9,9 +9,9 @@ import { Panel, Widget } from '@lumino/widgets';
 
 import { componentHistory, IHistoryRow } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
-import { formatDuration } from '../sidebar/format';
+import { formatDuration } from '../ui/format';
 import { CommandIDs } from '../tokens';
-import { el, link, table } from './dom';
+import { el, link, table } from '../ui/dom';
 import { historySpec, VEGALITE_MIME } from './specs';
 
 /** The chart and table stay readable; older runs are a period choice away. */

@@ -19,10 +19,10 @@ import {
 } from '../queries/lineage';
 import { IRunRow, runById } from '../queries/runs';
 import { ReplicaSync } from '../replica/sync';
-import { formatBytes, formatDuration, formatShape, shortType } from '../sidebar/format';
+import { formatBytes, formatDuration, formatShape, shortType } from '../ui/format';
 import { CommandIDs } from '../tokens';
 import { CodeDiff } from './codeDiff';
-import { button, el, link, table } from './dom';
+import { button, el, link, table } from '../ui/dom';
 
 export interface IInspectorOptions {
   sync: ReplicaSync;
@@ -253,10 +253,11 @@ export class RunInspector extends Panel {
     }
     try {
       await saveFlag(io.id, !io.flagged, note);
-      await sync.refresh();
     } catch (error) {
       Notification.error(trans.__('Could not flag %1: %2', io.name, (error as Error).message), { autoClose: 8000 });
+      return;
     }
+    await sync.refresh().catch(() => undefined); // a failure is reported by the sync
   }
 
   /** The code diff; rebuilt only when the compared pair changed (it keeps its scroll). */
@@ -323,12 +324,13 @@ export class RunInspector extends Panel {
     const { trans, sync } = this._options;
     try {
       await saveRunNote(this._options.runId, this._noteInput.value);
-      this._noteDirty = false;
-      await sync.refresh();
-      Notification.success(trans.__('Note saved.'), { autoClose: 2000 });
     } catch (error) {
       Notification.error(trans.__('Could not save the note: %1', (error as Error).message), { autoClose: 8000 });
+      return;
     }
+    this._noteDirty = false;
+    Notification.success(trans.__('Note saved.'), { autoClose: 2000 });
+    await sync.refresh().catch(() => undefined); // a failure is reported by the sync
   }
 
   private _run: IRunRow | null = null;

@@ -10,10 +10,10 @@ import { Widget } from '@lumino/widgets';
 
 import { componentGraph, IGraphNode, reviewFlagged, StaleReason } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
-import { formatWhen } from '../sidebar/format';
+import { formatWhen } from '../ui/format';
 import { CommandIDs } from '../tokens';
-import { button, el, link } from './dom';
-import { layoutGraph } from './layout';
+import { button, el, link } from '../ui/dom';
+import { layoutGraph } from '../charts/graphLayout';
 import { describeReason, NotebookStaleness } from './staleness';
 
 const SVG = 'http://www.w3.org/2000/svg';

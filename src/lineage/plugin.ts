@@ -114,7 +114,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
     });
 
     // Views read the replica: make sure it exists before they render.
-    const ready = () => sync.refresh().catch(() => undefined);
+    const ready = () => sync.refresh().catch(() => undefined); // a failure is reported by the sync
 
     commands.addCommand(CommandIDs.openLineage, {
       label: trans.__('Show Plumbline Lineage'),

@@ -7,7 +7,7 @@ import { Widget } from '@lumino/widgets';
 
 import { readOnlyQuery } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
-import { button, el, table } from './dom';
+import { button, el, table } from '../ui/dom';
 
 const EXAMPLE = `-- Read-only: the browser's copy of the lineage store. Ctrl/Cmd+Enter runs.
 SELECT r.component_name, count(*) AS runs, avg(r.duration_ms) AS avg_ms,

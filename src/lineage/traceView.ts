@@ -8,9 +8,9 @@ import { Widget } from '@lumino/widgets';
 
 import { ioById, ITraceNode, traceDownstream, traceUpstream } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
-import { formatShape, formatWhen, shortType } from '../sidebar/format';
+import { formatShape, formatWhen, shortType } from '../ui/format';
 import { CommandIDs } from '../tokens';
-import { button, el, link } from './dom';
+import { button, el, link } from '../ui/dom';
 
 export type TraceDirection = 'upstream' | 'downstream';
 

@@ -6,22 +6,9 @@
  * the only writer of the real store; the replica never derives data, so the
  * snapshot's triggers (which maintain `seq` on the server) are dropped.
  */
-import type { Database, SqlJsStatic, SqlValue } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 
-/** One page of the server's change feed (GET /plumbline/changes). */
-export interface IChanges {
-  since: number;
-  seq: number;
-  more: boolean;
-  /** The server's store is behind this replica: it was replaced; reload. */
-  reset: boolean;
-  /** The server store's identity and schema version (schema/store/0004). */
-  store_id: string;
-  schema_version: number;
-  tables: {
-    [table: string]: { columns: string[]; rows: SqlValue[][] };
-  };
-}
+import type { IChanges } from '../api/changes';
 
 const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

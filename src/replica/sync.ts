@@ -8,7 +8,8 @@ import type { SqlJsStatic } from 'sql.js';
 
 import { fetchChanges, fetchSnapshot } from '../api/client';
 import { ISnapshotCache } from './cache';
-import { IChanges, Replica } from './replica';
+import type { IChanges } from '../api/changes';
+import { Replica } from './replica';
 
 /** Change pages a kept snapshot may be behind before it is replaced by a fresh one. */
 const STALE_CACHE_PAGES = 2;
@@ -19,6 +20,11 @@ export interface IReplicaSyncOptions {
   cache?: () => Promise<ISnapshotCache | null>;
   fetchSnapshot?: typeof fetchSnapshot;
   fetchChanges?: (since: number) => Promise<IChanges>;
+  /**
+   * Told of every refresh's outcome (an error, or null once it works again): the one
+   * place that reports a store the browser cannot read, whoever asked for the refresh.
+   */
+  report?: (error: Error | null) => void;
 }
 
 export class ReplicaSync {
@@ -27,6 +33,7 @@ export class ReplicaSync {
     this._cache = options.cache ?? (async () => null);
     this._fetchSnapshot = options.fetchSnapshot ?? fetchSnapshot;
     this._fetchChanges = options.fetchChanges ?? fetchChanges;
+    this._report = options.report ?? (() => undefined);
   }
 
   /** Where the replica came from: the server's snapshot, or the one kept in the browser. */
@@ -46,7 +53,9 @@ export class ReplicaSync {
 
   /**
    * Bring the replica up to date. Concurrent calls share one round trip,
-   * and a call made during a refresh schedules exactly one more.
+   * and a call made during a refresh schedules exactly one more. A failure is
+   * reported (options.report) and rejects: callers that only want fresh data
+   * may ignore the rejection.
    */
   refresh(): Promise<void> {
     if (this._running) {
@@ -61,6 +70,10 @@ export class ReplicaSync {
             this._changed.emit();
           }
         } while (this._again);
+        this._report(null);
+      } catch (error) {
+        this._report(error instanceof Error ? error : new Error(String(error)));
+        throw error;
       } finally {
         this._running = null;
       }
@@ -206,6 +219,7 @@ export class ReplicaSync {
   private readonly _cache: () => Promise<ISnapshotCache | null>;
   private readonly _fetchSnapshot: typeof fetchSnapshot;
   private readonly _fetchChanges: (since: number) => Promise<IChanges>;
+  private readonly _report: (error: Error | null) => void;
   private _source: 'server' | 'cache' | null = null;
   /** The last change page did not name this replica's store (see _catchUp). */
   private _mismatchSeen = false;

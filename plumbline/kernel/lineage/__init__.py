@@ -189,9 +189,8 @@ class Lineage:
             except Exception as exc:  # noqa: BLE001 - one value must not lose the others
                 failed.append(f"{name} ({type(exc).__name__}: {exc})")
                 continue
-            exact = "sampled" not in (fp.strategy or "")
-            if how == "mutated" and exact and fp.content_hash is not None and fp.content_hash == before:
-                continue  # mutated in the code, not in fact (a sampled hash proves nothing)
+            if how == "mutated" and fp.exact and fp.content_hash == before:
+                continue  # mutated in the code, not in fact (a sampled or identity hash proves nothing)
             record = _io(run_id, "output", name, how, fp, ended)
             records.append(record)
             self.tracker.set(name, Version.of(record.id, run_id, obj, fp))
@@ -207,7 +206,7 @@ class Lineage:
             from ...artifacts import materialize as keep
 
             for io_id, obj, fp in kept:
-                artifact, note = keep(obj, fp.content_hash, self.store_dir, exact="sampled" not in fp.strategy,
+                artifact, note = keep(obj, fp.content_hash, self.store_dir, exact=fp.exact,
                                       estimated_bytes=fp.size_bytes)
                 self._write(Store.record_artifact, io_id, artifact, note)
         if failed:
@@ -226,7 +225,7 @@ class Lineage:
             records.append(IORecord(
                 run_id=run_id, direction="input" if direction == "read" else "output", kind="file", name=name,
                 how=direction, created_at=ended, type="file", value_hash=version.content_hash,
-                strategy="full", size_bytes=version.size_bytes,
+                strategy=version.strategy, size_bytes=version.size_bytes,
             ))
         return records
 

@@ -303,13 +303,21 @@ class FilePolicy:
 class FileVersion:
     content_hash: str
     size_bytes: int
+    strategy: str = "full"
+
+
+#: Files up to this size are hashed in full; bigger ones by a stated sample, so that a
+#: cell that writes a 2 GiB file (a memory-mapped array, say) does not stall the next one.
+FULL_FILE_LIMIT = 64 * 2**20
+SAMPLE_BLOCKS = 64
+SAMPLE_BLOCK_BYTES = 64 * 2**10
 
 
 class FileHasher:
-    """blake2b-128 of a file's bytes, cached by (path, size, mtime_ns)."""
+    """blake2b-128 of a file's bytes (a sample above ``FULL_FILE_LIMIT``), cached by (path, size, mtime_ns)."""
 
     def __init__(self, max_entries: int = 4096):
-        self._cache: dict[tuple[str, int, int], str] = {}
+        self._cache: dict[tuple[str, int, int], tuple[str, str]] = {}
         self._max = max_entries
 
     def hash(self, path: str) -> Optional[FileVersion]:
@@ -319,16 +327,34 @@ class FileHasher:
             if not stat.S_ISREG(st.st_mode):
                 return None
             key = (path, st.st_size, st.st_mtime_ns)
-            digest = self._cache.get(key)
-            if digest is None:
-                h = hashlib.blake2b(digest_size=16)
-                with open(path, "rb") as f:
-                    for chunk in iter(lambda: f.read(CHUNK), b""):
-                        h.update(chunk)
-                digest = h.hexdigest()
+            found = self._cache.get(key)
+            if found is None:
+                found = _sampled(path, st.st_size) if st.st_size > FULL_FILE_LIMIT else (_full(path), "full")
                 if len(self._cache) >= self._max:
                     self._cache.clear()
-                self._cache[key] = digest
-            return FileVersion(digest, st.st_size)
+                self._cache[key] = found
+            return FileVersion(found[0], st.st_size, found[1])
         except OSError:
             return None
+
+
+def _full(path: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(CHUNK), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _sampled(path: str, size: int) -> tuple[str, str]:
+    """The size and ``SAMPLE_BLOCKS`` evenly spaced blocks, the first and last included."""
+    h = hashlib.blake2b(digest_size=16, person=b"plumbline-smpl")
+    h.update(size.to_bytes(8, "little"))
+    span = size - SAMPLE_BLOCK_BYTES
+    with open(path, "rb") as f:
+        for i in range(SAMPLE_BLOCKS):
+            f.seek(round(i * span / (SAMPLE_BLOCKS - 1)))
+            h.update(f.read(SAMPLE_BLOCK_BYTES))
+    strategy = (f"sampled: {SAMPLE_BLOCKS} evenly spaced blocks of {SAMPLE_BLOCK_BYTES} bytes of {size} "
+                "(first and last included) and the size")
+    return h.hexdigest(), strategy

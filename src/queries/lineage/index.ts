@@ -11,14 +11,14 @@
  *
  * The UI imports from here.
  */
-export { codeOfRun, ioById, ioOfRun, previousRun, runRefs } from './lineage/values';
-export type { IoDirection, IoKind, IRunRef, IValueRow } from './lineage/values';
-export { traceDownstream, traceUpstream } from './lineage/trace';
-export type { ITraceNode, ITraceOptions } from './lineage/trace';
-export { componentGraph } from './lineage/graph';
-export type { IGraphEdge, IGraphNode } from './lineage/graph';
-export { reviewFlagged } from './lineage/review';
-export type { IReviewRow } from './lineage/review';
+export { codeOfRun, ioById, ioOfRun, previousRun, runRefs } from './values';
+export type { IoDirection, IoKind, IRunRef, IValueRow } from './values';
+export { traceDownstream, traceUpstream } from './trace';
+export type { ITraceNode, ITraceOptions } from './trace';
+export { componentGraph } from './graph';
+export type { IGraphEdge, IGraphNode } from './graph';
+export { reviewFlagged } from './review';
+export type { IReviewRow } from './review';
 export { componentHistory } from './history';
 export type { IHistoryRow } from './history';
 export { staleness } from './staleness';

@@ -1,7 +1,7 @@
 /** The history of one component: its runs over time, for tables and charts. */
 import type { Database } from 'sql.js';
 
-import { selectAll } from './sql';
+import { selectAll } from '../sql';
 
 export interface IHistoryRow {
   runId: string;

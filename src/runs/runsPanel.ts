@@ -11,7 +11,7 @@ import { Widget } from '@lumino/widgets';
 import { checksStatus } from '../queries/checks';
 import { IRunRow, runCountsOfNotebook, runsOfNotebook } from '../queries/runs';
 import { ReplicaSync } from '../replica/sync';
-import { formatDuration, formatWhen } from './format';
+import { formatDuration, formatWhen } from '../ui/format';
 
 export interface IRunsPanelOptions {
   sync: ReplicaSync;
@@ -42,7 +42,7 @@ export class RunsPanel extends Widget {
     refresh.title = this._trans.__('Refresh runs');
     refresh.setAttribute('aria-label', this._trans.__('Refresh runs'));
     refreshIcon.element({ container: refresh });
-    // Failures are reported by the plugin's notification; nothing to add here.
+    // A failure is reported by the sync; nothing to add here.
     refresh.addEventListener('click', () => void this._options.sync.refresh().catch(() => undefined));
     header.append(heading, refresh);
 

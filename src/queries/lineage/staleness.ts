@@ -5,8 +5,8 @@
  */
 import type { Database } from 'sql.js';
 
-import { componentGraph, latestComponentRunPerCellSql } from './lineage/graph';
-import { selectAll } from './sql';
+import { componentGraph, latestComponentRunPerCellSql } from './graph';
+import { selectAll } from '../sql';
 
 export type StaleReason =
   /** The cell's current source differs from the code of its latest run. */

@@ -1,0 +1,51 @@
+"""What users install: the distribution's name and the JupyterLab versions the extension declares."""
+
+from __future__ import annotations
+
+import json
+import re
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PACKAGE = json.loads((ROOT / "package.json").read_text("utf-8"))
+
+
+def singletons() -> set:
+    """The packages JupyterLab shares with every extension (one copy, the host's)."""
+    import jupyterlab
+
+    staging = Path(jupyterlab.__file__).parent / "staging" / "package.json"
+    return set(json.loads(staging.read_text("utf-8"))["jupyterlab"]["singletonPackages"])
+
+
+def test_the_distribution_is_jupyterlab_plumbline_and_the_import_name_plumbline():
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert project["name"] == "jupyterlab-plumbline" == PACKAGE["name"]  # `plumbline` on PyPI is another project
+    assert (ROOT / "plumbline" / "__init__.py").is_file()
+
+
+def test_jupyterlab_packages_are_ranges_not_pins_and_the_build_shares_them_as_declared():
+    """Pinned @jupyterlab packages made `jupyter labextension list` say "not compatible" on any
+    other JupyterLab, and the builder's own requiredVersion (the JupyterLab it builds with)
+    made older ones warn "Unsatisfied version" for each shared singleton."""
+    shared = PACKAGE["jupyterlab"]["sharedPackages"]
+    for name, wanted in PACKAGE["dependencies"].items():
+        if name not in singletons():
+            continue
+        assert re.fullmatch(r"\^\d+\.\d+\.\d+", wanted), f"{name}: {wanted} is not a caret range"
+        assert shared.get(name) == {"requiredVersion": wanted, "singleton": True, "bundled": False}, name
+    assert set(shared) <= set(PACKAGE["dependencies"])
+    lowest = {n: v for n, v in PACKAGE["dependencies"].items() if n.startswith("@jupyterlab/")}
+    assert lowest["@jupyterlab/application"] == "^4.2.0"  # @codemirror/merge needs the CodeMirror of 4.2
+
+
+def test_the_build_itself_stays_on_the_pinned_jupyterlab():
+    resolutions = PACKAGE["resolutions"]
+    assert resolutions["@jupyterlab/application"] == "4.6.4"  # the registry gap: ../shared/notes/toolchain.md
+
+
+def test_the_readme_states_the_supported_range_and_the_install_command():
+    readme = (ROOT / "README.md").read_text("utf-8")
+    assert "`pip install jupyterlab-plumbline`" in readme
+    assert "JupyterLab 4.2" in readme

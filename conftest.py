@@ -29,4 +29,6 @@ def jp_server_config(jp_server_config, tmp_path):
             "allow_unauthenticated_access": False,
         },
         "Plumbline": {"db_path": str(tmp_path / "server-store" / "lineage.db")},
+        # Each test server would start a scheduler thread that outlives it; tests that need one turn it on.
+        "PipelineScheduler": {"enabled": False},
     }

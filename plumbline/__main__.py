@@ -1,4 +1,4 @@
-"""``python -m plumbline run NOTEBOOK``: execute a notebook headless, recorded."""
+"""``plumbline`` (or ``python -m plumbline``): run a notebook headless, recorded; pipelines; the scheduler."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m plumbline", description=__doc__)
+    parser = argparse.ArgumentParser(prog="plumbline", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="execute a notebook headless; every cell is recorded")
     run.add_argument("notebook")
@@ -15,7 +15,12 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--timeout", type=int, default=600, help="seconds per cell (default 600)")
     run.add_argument("--allow-errors", action="store_true", help="go on after a failing cell")
     run.add_argument("--store", help="lineage store path (default: $PLUMBLINE_DB or the project's)")
+    from .pipelines.cli import add_commands, run as run_pipelines
+
+    add_commands(commands)
     args = parser.parse_args(argv)
+    if args.command != "run":
+        return run_pipelines(args)
 
     import nbformat
 

@@ -1,7 +1,8 @@
 """Materialized values: one content-addressed copy per content, in a type-aware format.
 
 The one home of the artifact formats, for the recorder (``plumbline.materialize``
-components), :func:`plumbline.load` and the pipeline runner:
+components), :func:`plumbline.load` and the pipeline runner (``exchange.py``:
+values crossing between tasks, in a local folder or at an fsspec URL):
 
 ===========================  =========  ====================================
 value                        format     file
@@ -101,23 +102,29 @@ class _CappedFile:
 def _write(value: Any, fmt: str, path: Path, cap: int) -> None:
     if fmt == "parquet":
         value.to_parquet(path, engine="pyarrow")
+        return
+    with open(path, "wb") as f:
+        write_stream(value, fmt, _CappedFile(f, cap))
+
+
+def write_stream(value: Any, fmt: str, f: Any) -> None:
+    """Write ``value`` in format ``fmt`` to the open binary file ``f`` (a local or an fsspec file)."""
+    if fmt == "parquet":
+        value.to_parquet(f, engine="pyarrow")
     elif fmt == "npy":
         import numpy as np
 
-        with open(path, "wb") as f:
-            np.save(_CappedFile(f, cap), value, allow_pickle=False)
+        np.save(f, value, allow_pickle=False)
     elif fmt == "joblib":
         import joblib
 
-        with open(path, "wb") as f:
-            joblib.dump(value, _CappedFile(f, cap))
+        joblib.dump(value, f)
     else:
         try:
             import cloudpickle as pickler
         except ImportError:  # pragma: no cover - cloudpickle is a dependency
             pickler = pickle
-        with open(path, "wb") as f:
-            pickler.dump(value, _CappedFile(f, cap), protocol=5)
+        pickler.dump(value, f, protocol=5)
 
 
 def materialize(value: Any, content_hash: Optional[str], store_dir: Path, *, exact: bool = True,
@@ -187,6 +194,38 @@ def _file_hash(path: Path) -> str:
         for chunk in iter(lambda: f.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def format_for_type(type_name: Optional[str]) -> str:
+    """The format a value of this (qualified) type name would be kept in, before the value itself is seen.
+
+    The pipeline compiler knows types from recorded lineage; :func:`format_of` decides
+    on the value when it is written (an object-dtype array still falls back to pickle).
+    """
+    if not type_name:
+        return "pickle"
+    if type_name.startswith("pandas.") and type_name.endswith("DataFrame"):
+        return "parquet"
+    if type_name in ("numpy.ndarray",):
+        return "npy"
+    if type_name.startswith("sklearn.") or type_name.startswith("xgboost.") or type_name.startswith("lightgbm."):
+        return "joblib"
+    return "pickle"
+
+
+#: Types whose values hold a process's resources and cannot cross into another process
+#: (pickle refuses them, or would carry a dead handle): qualified names, and name endings.
+UNCROSSABLE_TYPES = frozenset({
+    "generator", "coroutine", "async_generator", "_thread.lock", "_thread.RLock", "threading.Thread",
+    "threading.Lock", "threading.Condition", "threading.Event", "sqlite3.Connection", "sqlite3.Cursor",
+    "socket.socket", "_io.TextIOWrapper", "_io.BufferedReader", "_io.BufferedWriter", "_io.FileIO",
+    "multiprocessing.pool.Pool", "concurrent.futures.thread.ThreadPoolExecutor", "subprocess.Popen",
+    "mmap.mmap", "frame", "module",
+})
+
+
+def uncrossable(type_name: Optional[str]) -> bool:
+    return type_name in UNCROSSABLE_TYPES
 
 
 def read(path: str | os.PathLike, fmt: str) -> Any:

@@ -34,7 +34,7 @@ def unload_ipython_extension(shell: Any) -> None:
 
 
 def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Optional[str] = None,
-             kind: str = "kernel") -> CellRecorder:
+             kind: str = "kernel", task_run_id: Optional[str] = None) -> CellRecorder:
     """Start recording in ``shell`` (idempotent: a second call only updates the path).
 
     A store that cannot be used now (locked, full, read-only, corrupt, a folder
@@ -54,7 +54,8 @@ def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Opti
         return _recorder
     store_path = resolve_store_path(db)
     _recorder = CellRecorder(
-        shell, store_path, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind
+        shell, store_path, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind,
+        task_run_id=task_run_id,
     )
     shell.events.register("pre_run_cell", _recorder.pre_run_cell)
     shell.events.register("post_run_cell", _recorder.post_run_cell)

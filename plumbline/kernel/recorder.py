@@ -38,6 +38,7 @@ class CellRecorder:
         notebook_path: Optional[str] = None,
         kind: str = "kernel",
         warn: Callable[[str], None] = lambda msg: print(msg, file=sys.stderr),
+        task_run_id: Optional[str] = None,
     ):
         from .. import __version__
 
@@ -52,7 +53,11 @@ class CellRecorder:
             kind=kind,
             python_version=sys.version.split()[0],
             plumbline_version=__version__,
+            task_run_id=task_run_id,
         )
+        # A pipeline task process runs cells without a kernel: it sets each cell's
+        # metadata (and cellId) here, as JupyterLab sends them with the execute request.
+        self.cell_metadata: Optional[dict] = None
         self.git = GitProbe(Path(os.getcwd()))
         self._warn = warn
         self.backlog = WriteBacklog(lambda timeout: Store(self.store_path, timeout=timeout), warn)
@@ -169,6 +174,8 @@ class CellRecorder:
 
     def _request_metadata(self) -> dict:
         """Metadata of the execute request: JupyterLab sends the cell's metadata."""
+        if self.cell_metadata is not None:
+            return self.cell_metadata
         kernel = getattr(self.shell, "kernel", None)
         if kernel is None:
             return {}

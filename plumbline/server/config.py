@@ -18,6 +18,10 @@ class Plumbline(Configurable):
         ),
     ).tag(config=True)
 
+    pipelines_dir = Unicode(
+        "pipelines", help="Folder of promoted pipelines (pipelines/<name>/pipeline.json), inside the server root.",
+    ).tag(config=True)
+
     root_dir = Unicode(help="The server's root folder (set by the server extension).")
 
     @default("db_path")

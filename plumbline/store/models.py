@@ -17,6 +17,7 @@ class KernelSession:
     kind: str = "kernel"
     python_version: Optional[str] = None
     plumbline_version: Optional[str] = None
+    task_run_id: Optional[str] = None  # a pipeline task process: the task run its cell runs belong to
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,8 @@ class RunStore(Connection):
         with self._write() as conn:
             conn.execute(
                 "INSERT INTO kernel_sessions (id, kind, hostname, pid, python_version, "
-                "plumbline_version, started_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                "plumbline_version, started_at, task_run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO NOTHING",
                 (
                     session.id,
                     session.kind,
@@ -35,6 +36,7 @@ class RunStore(Connection):
                     session.python_version,
                     session.plumbline_version,
                     session.started_at,
+                    session.task_run_id,
                 ),
             )
 
@@ -104,10 +106,12 @@ class RunStore(Connection):
                     run.component,
                 )
             # A write replayed from the backlog after an unclear failure lands once.
+            # A task process's runs name their task run (carried by the session).
             conn.execute(
                 "INSERT INTO runs (id, notebook_path, cell_id, component_id, component_name, code_hash, "
-                "execution_count, kernel_session, started_at, git_commit) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                "execution_count, kernel_session, started_at, git_commit, task_run_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                "(SELECT task_run_id FROM kernel_sessions WHERE id = ?)) ON CONFLICT (id) DO NOTHING",
                 (
                     run.id,
                     storable_text(run.notebook_path),
@@ -119,6 +123,7 @@ class RunStore(Connection):
                     run.kernel_session,
                     run.started_at,
                     run.git_commit,
+                    run.kernel_session,
                 ),
             )
 

@@ -1,0 +1,1 @@
+"""Exporters of a pipeline spec to other orchestrators (``airflow.py``)."""

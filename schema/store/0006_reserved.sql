@@ -1,0 +1,2 @@
+-- Reserved for the pipelines schema (another branch); a placeholder so version 7 has a predecessor.
+SELECT 1;

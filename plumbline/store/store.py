@@ -6,7 +6,8 @@ one class assembled from one module per domain:
 * ``connection.py`` — opening, migrating, short write transactions, errors;
 * ``feed.py`` — the change feed the browser replica reads (snapshot, changes);
 * ``runs.py`` — kernel sessions, runs, components, checks, notes, renames;
-* ``lineage.py`` — what runs read and wrote, artifacts, flags.
+* ``lineage.py`` — what runs read and wrote, artifacts, flags;
+* ``monitoring.py`` — profiles of component outputs, drift verdicts.
 
 A new domain (pipelines, monitoring) adds its module and its base class here.
 """
@@ -15,8 +16,9 @@ from __future__ import annotations
 
 from .feed import ChangeFeed
 from .lineage import LineageStore
+from .monitoring import MonitoringStore
 from .runs import RunStore
 
 
-class Store(RunStore, LineageStore, ChangeFeed):
+class Store(RunStore, LineageStore, MonitoringStore, ChangeFeed):
     """A connection to the lineage store at ``path`` (created and migrated on open)."""

@@ -40,7 +40,7 @@ CREATE TABLE drift_verdicts (
   drifted INTEGER NOT NULL DEFAULT 0,
   schema_changes INTEGER NOT NULL DEFAULT 0,
   drifted_share REAL,
-  worst_column TEXT,                 -- the first column of the panel (most severe)
+  worst_column TEXT,                 -- the column a badge names: the most severe drifted (or retyped) one
   worst_measure TEXT,
   worst_value REAL,
   worst_threshold REAL,

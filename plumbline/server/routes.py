@@ -7,8 +7,10 @@ from jupyter_server.utils import url_path_join
 from .handlers.changes import ChangesHandler
 from .handlers.checks import ChecksCatalogHandler
 from .handlers.config import ConfigHandler
+from .handlers.drift import DriftHandler
 from .handlers.flags import FlagsHandler
 from .handlers.notes import RunNotesHandler
+from .handlers.profiles import ProfilesHandler
 from .handlers.snapshot import SnapshotHandler
 
 NAMESPACE = "plumbline"
@@ -21,6 +23,8 @@ ROUTES = [
     ("checks/catalog", ChecksCatalogHandler),
     ("flags", FlagsHandler),
     (r"runs/(?P<run_id>[0-9a-fA-F-]{1,64})/notes", RunNotesHandler),
+    ("drift", DriftHandler),
+    ("profiles", ProfilesHandler),
 ]
 
 

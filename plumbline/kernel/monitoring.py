@@ -255,7 +255,7 @@ class KernelMonitor:
         from ..monitoring.profiles import VERSION
 
         current = self.profile_for(run.run_id, name, snapshot, _Id(original))
-        data = current.to_bytes()
+        data = current.prepare_reference().to_bytes()  # it may be a later run's reference
         path, digest = storage.write(self.store_dir, data)
         if self._closed:
             return

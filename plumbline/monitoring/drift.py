@@ -536,16 +536,13 @@ def category_shares(R, C):
 
 
 def _categorical_nulls(pr, reference_n, current_n) -> dict:
+    """Category shares are resampled at both sizes (each side drawn exactly until its categories expect
+    CATEGORY_EXACT_BELOW rows): the χ² limit of Jensen–Shannon understates its tail on sparse categories."""
     import numpy as np
 
-    c = thresholds.size_factor(reference_n, current_n)
-    if thresholds.exact_needed(pr, reference_n, current_n):
-        a, b = thresholds.multinomial_pairs(pr, reference_n, current_n)
-        return {"jensen_shannon": thresholds.empirical(js_distance(a, b)),
-                "linf": thresholds.empirical(np.max(np.abs(a - b), axis=1))}
-    d = thresholds.gaussian_share_differences(pr, c)
-    return {"jensen_shannon": thresholds.binned_limits(len(pr), c)["jensen_shannon"],
-            "linf": thresholds.empirical(np.max(np.abs(d), axis=1))}
+    a, b = thresholds.multinomial_pairs(pr, reference_n, current_n, below=thresholds.CATEGORY_EXACT_BELOW)
+    return {"jensen_shannon": thresholds.empirical(js_distance(a, b)),
+            "linf": thresholds.empirical(np.max(np.abs(a - b), axis=1))}
 
 
 def categorical_overlay(labels, pr, pc, R, C) -> dict:

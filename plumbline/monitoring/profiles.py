@@ -177,8 +177,11 @@ class CategorySummary:
         """Bound on the error of any value's count (0 while every value was counted exactly)."""
         if self.n == 0:
             return 0.0
-        errors = max((upper - lower for _, _, lower, upper in self._items()), default=0)
-        return float(errors + self.truncation)
+        cached = self.__dict__.get("_count_error")
+        if cached is None:
+            errors = max((upper - lower for _, _, lower, upper in self._items()), default=0)
+            cached = self.__dict__["_count_error"] = float(errors + self.truncation)
+        return cached
 
     @property
     def distinct(self) -> float:
@@ -192,8 +195,12 @@ class CategorySummary:
 
     def counts(self) -> list[tuple[str, float]]:
         """(value, estimated count), most frequent first (ties by value)."""
-        return sorted(((item, float(estimate)) for item, estimate, _, _ in self._items()),
-                      key=lambda pair: (-pair[1], pair[0]))
+        cached = self.__dict__.get("_counts")
+        if cached is None:
+            cached = sorted(((item, float(estimate)) for item, estimate, _, _ in self._items()),
+                            key=lambda pair: (-pair[1], pair[0]))
+            self.__dict__["_counts"] = cached
+        return cached
 
     def _items(self):
         if self.n == 0 or self.items.is_empty():
@@ -367,6 +374,16 @@ class Profile:
 
         return pd.DataFrame(self.summary()).set_index("column")
 
+    def prepare_reference(self) -> "Profile":
+        """Simulate what a comparison against this profile needs once (each numeric column's Wasserstein
+        null), so it is kept in the bytes and later comparisons skip it."""
+        from .drift import bridge_table
+
+        for column in self.columns.values():
+            if column.numeric is not None and column.numeric.n > 1 and column.numeric.std > 0:
+                bridge_table(column.numeric)
+        return self
+
 
 # -- building ------------------------------------------------------------------------------
 
@@ -467,14 +484,9 @@ def numeric_summary(x, *, integer: bool = False, seed: int = SEED) -> tuple[Nume
         for v in np.unique(fed).tolist():
             hll.update(float(v))
         lower_bound = len(fed) < n
-    summary = NumericSummary(n=n, infinite=infinite, minimum=low, maximum=high, mean=mean, m2=max(m2, 0.0),
-                             integer=integer, lattice=lattice, kll=kll, kll_exp=exp, sample_error=sample_error,
-                             hll=hll, distinct_lower_bound=lower_bound)
-    if summary.std > 0:
-        from .drift import bridge_table
-
-        bridge_table(summary)  # the reference's Wasserstein null, kept so later comparisons need not simulate
-    return summary, nulls
+    return NumericSummary(n=n, infinite=infinite, minimum=low, maximum=high, mean=mean, m2=max(m2, 0.0),
+                          integer=integer, lattice=lattice, kll=kll, kll_exp=exp, sample_error=sample_error,
+                          hll=hll, distinct_lower_bound=lower_bound), nulls
 
 
 def category_summary(series) -> tuple[CategorySummary, int]:

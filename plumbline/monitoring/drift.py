@@ -53,6 +53,7 @@ ROWS_PER_BIN = 20  # and at least this many rows of the smaller side per bin
 CATEGORY_MIN_SHARE = 0.001
 MAX_CATEGORIES = 50
 SHOWN_CATEGORIES = 20
+MIN_VALUES = 10  # fewer values on either side: not judged (a handful of rows shows no distribution)
 IDENTIFIER_SHARE, IDENTIFIER_MIN = 0.5, 1000  # mostly distinct values: an identifier, not judged
 PREDICTION_NAME = re.compile(r"(^|[_\W])(pred|preds|prediction|predictions|predicted|score|scores|proba|probas|"
                              r"probability|probabilities|yhat|y_hat|logit|logits)([_\W]|$)", re.IGNORECASE)
@@ -225,6 +226,13 @@ def compare_columns(name: str, ref: Optional[ColumnProfile], cur: Optional[Colum
     if ref.rows == 0 or cur.rows == 0:
         row.status = NOT_JUDGED
         row.message = "no rows in the reference" if ref.rows == 0 else "no rows now"
+        return row
+    few = [(side, n) for side, n in (("the reference", ref.present), ("now", cur.present)) if 0 < n < MIN_VALUES]
+    if few:
+        side, n = few[0]
+        row.status = NOT_JUDGED
+        row.message = (f"too few values to judge: {n} {side} (at least {MIN_VALUES} on each side; "
+                       "use a larger reference or chunk)")
         return row
     null = thresholds.null_share_threshold(ref.null_share, ref.rows, cur.rows, options.null_min_effect)
     row.null_threshold = null.value

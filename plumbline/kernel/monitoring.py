@@ -203,7 +203,7 @@ class KernelMonitor:
         if owner:
             try:
                 frame, note = _bounded(value, name)
-                result = profile(frame, name=name, threads=1, multivariate=True)
+                result = profile(frame, name=name, threads=1, multivariate=False)
                 if note:
                     result.notes.append(note)
                 future.set_result(result)
@@ -254,27 +254,39 @@ class KernelMonitor:
         from ..monitoring import storage
         from ..monitoring.profiles import VERSION
 
+        reference = self.reference_for(run, name)
         current = self.profile_for(run.run_id, name, snapshot, _Id(original))
-        data = current.prepare_reference().to_bytes()  # it may be a later run's reference
+        if reference is None or run.policy.reference == "previous":
+            # This profile may be a later run's reference: fit its multivariate model and simulate its
+            # Wasserstein nulls now, once, and keep them in its bytes. (Later runs under the 'first'
+            # policy never become references: they skip both.)
+            if current.multivariate is None and current.rows > 1:
+                from ..monitoring.multivariate import fit_model
+
+                current.multivariate, note = fit_model(_bounded(snapshot, name)[0], current)
+                if note:
+                    current.notes.append(note)
+            current.prepare_reference()
+        data = current.to_bytes()
         path, digest = storage.write(self.store_dir, data)
         if self._closed:
             return
         self._write(Store.record_profile, ProfileRecord(
             io_id=output_id, run_id=run.run_id, name=name, rows=current.rows, columns=len(current.columns),
             hash=digest, path=path, size_bytes=len(data), format_version=VERSION, created_at=time.time()))
-        verdict = self._verdict(run, output_id, name, current, snapshot)
+        verdict = self._verdict(run, output_id, name, current, snapshot, reference)
         self._write(Store.record_drift, verdict)
         key = (run.notebook, run.component, name)
         mine = Reference(run.run_id, output_id, current, run.policy.reference)
         self._latest[key] = mine
         self._first.setdefault(key, mine)
 
-    def _verdict(self, run: _Run, output_id: str, name: str, current: Any, snapshot: Any) -> DriftRecord:
+    def _verdict(self, run: _Run, output_id: str, name: str, current: Any, snapshot: Any,
+                 reference: Optional[Reference]) -> DriftRecord:
         from ..monitoring import multivariate
         from ..monitoring.drift import compare
 
         policy = run.policy.reference
-        reference = self.reference_for(run, name)
         base = dict(io_id=output_id, run_id=run.run_id, name=name, policy=policy, created_at=time.time(),
                     rows=current.rows, columns=len(current.columns))
         if reference is None:

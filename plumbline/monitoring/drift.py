@@ -47,7 +47,6 @@ CATEGORICAL_MEASURES = ("jensen_shannon", "linf")
 MEASURE_TITLES = {"wasserstein": "Wasserstein / std", "jensen_shannon": "Jensen–Shannon", "psi": "PSI",
                   "hellinger": "Hellinger", "ks": "KS", "linf": "L∞ share"}
 PSI_FLOOR = 1e-4
-KS_POINTS = 2049  # quantiles of each sketch at which the two CDFs are compared
 MAX_BINS = 20  # comparison bins of a numeric column, at most
 ROWS_PER_BIN = 20  # and at least this many rows of the smaller side per bin
 CATEGORY_MIN_SHARE = 0.001
@@ -339,20 +338,33 @@ def _numeric_nulls(R, C, union, ra, edges, scale) -> dict:
 
 
 def _wasserstein_null(R, C, scale):
-    """(quantile, tail) of W/std under no drift: the reference's Gaussian-bridge table, or a fresh
-    simulation with Poisson tails when the tails carry weight at these sizes (heavy-tailed columns)."""
+    """(quantile, tail) of W/std under no drift: the reference's Gaussian-bridge table, or, when the
+    tails carry weight at these sizes (heavy-tailed columns, small chunks), the Poisson-tailed
+    simulation — from the tables the reference profile keeps (``Profile.prepare_reference``),
+    interpolated in log n between the sizes of ``thresholds.SIZE_GRID``, else simulated now and cached."""
+    import numpy as np
+
     levels, low, high = bridge_geometry(R)
     root = math.sqrt(thresholds.size_factor(R.n, C.n))
+    tables = bridge_table(R)
     if thresholds.tail_share(levels, low, high, min(R.n, C.n)) <= thresholds.TAIL_SHARE:
-        q, tail = thresholds.from_table(bridge_table(R))
+        q, tail = thresholds.from_table(tables["gaussian"])
+        return q * root, lambda t: tail(t / root)
+    kept = tables.get("tails") or []
+    sizes = [n for n, _ in kept]
+    if kept and sizes[0] <= C.n <= sizes[-1]:
+        j = min(int(np.searchsorted(sizes, C.n)), len(sizes) - 1)
+        i = max(j - 1, 0) if sizes[j] != C.n else j
+        (n1, t1), (n2, t2) = kept[i], kept[j]
+        w = 0.0 if n1 == n2 else (math.log(C.n) - math.log(n1)) / (math.log(n2) - math.log(n1))
+        table = [[p, (1 - w) * a + w * b] for (p, a), (_, b) in zip(t1, t2)]
+        q, tail = thresholds.from_table(table)
         return q * root, lambda t: tail(t / root)
     cache = R.__dict__.setdefault("_null_cache", {})
     key = ("tails", R.n, C.n)
     if key not in cache:
         samples = thresholds.wasserstein_with_tails(levels, low, high, R.n, C.n) / scale
         cache[key] = thresholds.empirical(samples)
-        if len(cache) > 16:
-            cache.pop(next(k for k in cache if k != "geometry"))
     return cache[key]
 
 
@@ -387,13 +399,27 @@ def bridge_geometry(R):
     return cache["geometry"]
 
 
-def bridge_table(R) -> list:
-    """Quantiles of ∫|B(F_ref(x))|dx / std (Gaussian limit, independent of n): kept in the profile."""
-    if R.bridge is None:
-        levels, low, high = bridge_geometry(R)
+def bridge_table(R, sizes=()) -> dict:
+    """The Wasserstein null tables a reference column keeps (``NumericSummary.bridge``):
+    ``gaussian``: quantiles of ∫|B(F_ref(x))|dx / std (the large-sample limit, independent of n);
+    ``tails``: [[n, quantiles of W / (std sqrt(1/N + 1/n))]] with Poisson tails, for the ``sizes`` where
+    the tails carry weight."""
+    tables = R.bridge if isinstance(R.bridge, dict) else {}
+    levels, low, high = bridge_geometry(R)
+    if "gaussian" not in tables:
         samples = thresholds.integrate(thresholds.gaussian_bridge(levels), low, high) / (R.std or 1.0)
-        R.bridge = thresholds.quantile_table(samples)
-    return R.bridge
+        tables["gaussian"] = thresholds.quantile_table(samples)
+    if sizes and "tails" not in tables:
+        kept = []
+        for n in sizes:
+            if thresholds.tail_share(levels, low, high, min(R.n, n)) <= thresholds.TAIL_SHARE:
+                break
+            root = math.sqrt(thresholds.size_factor(R.n, n))
+            samples = thresholds.wasserstein_with_tails(levels, low, high, R.n, n) / (R.std or 1.0) / root
+            kept.append([int(n), thresholds.quantile_table(samples)])
+        tables["tails"] = kept
+    R.bridge = tables
+    return tables
 
 
 def _small_resampled(R, C, union, ra, scale) -> dict:
@@ -428,31 +454,48 @@ def lattice_wasserstein(union, p, q, width: float) -> float:
 def ks_from_sketches(R, C) -> tuple[float, float, Optional[float]]:
     """KS distance of the two KLL sketches, its error bound, and its asymptotic p-value (never a verdict).
 
-    The sketches' CDFs are compared at KS_POINTS quantiles of each: between two
-    consecutive points each CDF rises by at most 1/(KS_POINTS - 1) plus its rank
-    error, so the grid adds 2/(KS_POINTS - 1) to the error bound.
+    Each sketch's CDF is a step function of its retained items and their weights
+    (what ``get_cdf`` evaluates); the largest gap between two step functions lies at
+    one of their items, so comparing them there is exact for the sketches. It is
+    within the sum of the two rank errors of the exact two-sample KS statistic.
     """
     import numpy as np
     from scipy.special import kolmogorov
 
-    levels = np.linspace(0, 1, KS_POINTS).tolist()
-    points = np.unique(np.concatenate([R.kll.get_quantiles(levels), C.kll.get_quantiles(levels)])).tolist()
-    fr = np.asarray(R.kll.get_cdf(points, inclusive=True)[:-1])
-    fc = np.asarray(C.kll.get_cdf(points, inclusive=True)[:-1])
-    ks = float(np.max(np.abs(fr - fc))) if len(points) else 0.0
-    exact = not (R.kll.is_estimation_mode() or C.kll.is_estimation_mode()) and R.sample_error == C.sample_error == 0
-    grid = 0.0 if exact and R.kll.num_retained < KS_POINTS and C.kll.num_retained < KS_POINTS \
-        else 2 / (KS_POINTS - 1)
+    items_r, cdf_r = _sketch_cdf(R)
+    items_c, cdf_c = _sketch_cdf(C)
+    points = np.union1d(items_r, items_c)
+
+    def at(items, cdf):
+        index = np.searchsorted(items, points, side="right")
+        return np.where(index > 0, cdf[np.maximum(index - 1, 0)], 0.0)
+
+    ks = float(np.max(np.abs(at(items_r, cdf_r) - at(items_c, cdf_c)))) if len(points) else 0.0
     n_eff = R.n * C.n / (R.n + C.n)
-    return ks, R.rank_error + C.rank_error + grid, float(kolmogorov(math.sqrt(n_eff) * ks))
+    return ks, R.rank_error + C.rank_error, float(kolmogorov(math.sqrt(n_eff) * ks))
+
+
+def _sketch_cdf(R):
+    """(sorted retained items, CDF after each) of a column's KLL sketch (cached)."""
+    import numpy as np
+
+    cache = R.__dict__.setdefault("_null_cache", {})
+    if "cdf" not in cache:
+        pairs = np.array(list(R.kll), dtype=np.float64).reshape(-1, 2)
+        order = np.argsort(pairs[:, 0], kind="stable")
+        items, weights = pairs[order, 0], pairs[order, 1]
+        cumulative = np.cumsum(weights)
+        last = np.concatenate([items[1:] != items[:-1], [True]])  # ties: the CDF after the last copy
+        cache["cdf"] = (items[last], cumulative[last] / max(cumulative[-1], 1.0))
+    return cache["cdf"]
 
 
 def numeric_overlay(ref: ColumnProfile, cur: ColumnProfile, a, b) -> dict:
     R, C = ref.numeric, cur.numeric
     probabilities = [i / 50 for i in range(51)]
-    qr, qc = R.quantiles(probabilities), C.quantiles(probabilities)
-    low = min(R.quantiles([0.005])[0], C.quantiles([0.005])[0])
-    high = max(R.quantiles([0.995])[0], C.quantiles([0.995])[0])
+    qr, qc = R.quantiles(probabilities + [0.005, 0.995]), C.quantiles(probabilities + [0.005, 0.995])
+    low, high = min(qr[-2], qc[-2]), max(qr[-1], qc[-1])
+    qr, qc = qr[:-2], qc[:-2]
     histogram = binning.display_bins(a, b, low, high) if high > low else None
     if histogram is None:  # (nearly) constant: one bar at the value
         histogram = {"edges": [low, low + (a.width or 1.0)], "reference": [1.0], "current": [1.0],
@@ -491,7 +534,7 @@ def _categorical(row: ColumnDrift, ref: ColumnProfile, cur: ColumnProfile, optio
     errs = {"linf": share_error, "jensen_shannon": math.sqrt(min(1.0, tracked * share_error / 2))
             if share_error else 0.0}
     p_value = _chi2_p(pr * R.n, pc * C.n)
-    limits = _categorical_nulls(pr, R.n, C.n)
+    limits = _categorical_nulls(pr, R.n, C.n, R.__dict__.setdefault("_null_cache", {}), labels)
     measure = options.categorical_measure
     for name, value in values.items():
         q, tail = limits[name]
@@ -543,14 +586,23 @@ def category_shares(R, C):
     return labels, pr, pc, (R.count_error / R.n, C.count_error / C.n)
 
 
-def _categorical_nulls(pr, reference_n, current_n) -> dict:
+def _categorical_nulls(pr, reference_n, current_n, cache: Optional[dict] = None, labels=()) -> dict:
     """Category shares are resampled at both sizes (each side drawn exactly until its categories expect
-    CATEGORY_EXACT_BELOW rows): the χ² limit of Jensen–Shannon understates its tail on sparse categories."""
+    CATEGORY_EXACT_BELOW rows): the χ² limit of Jensen–Shannon understates its tail on sparse categories.
+    Cached on the reference per (categories, sizes)."""
     import numpy as np
 
+    key = ("categories", tuple(labels), int(reference_n), int(current_n))
+    if cache is not None and key in cache:
+        return cache[key]
     a, b = thresholds.multinomial_pairs(pr, reference_n, current_n, below=thresholds.CATEGORY_EXACT_BELOW)
-    return {"jensen_shannon": thresholds.empirical(js_distance(a, b)),
-            "linf": thresholds.empirical(np.max(np.abs(a - b), axis=1))}
+    found = {"jensen_shannon": thresholds.empirical(js_distance(a, b)),
+             "linf": thresholds.empirical(np.max(np.abs(a - b), axis=1))}
+    if cache is not None:
+        if len(cache) > 16:
+            cache.pop(next(iter(cache)))
+        cache[key] = found
+    return found
 
 
 def categorical_overlay(labels, pr, pc, R, C) -> dict:

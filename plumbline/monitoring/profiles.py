@@ -81,8 +81,8 @@ class NumericSummary:
     sample_error: float  # DKW bound of that sample (0 when the sketch read every value)
     hll: Any
     distinct_lower_bound: bool
-    #: Quantiles of this column's Wasserstein null (drift.bridge_table); computed when first needed.
-    bridge: Optional[list] = None
+    #: This column's Wasserstein null tables (drift.bridge_table); computed when first needed.
+    bridge: Optional[dict] = None
 
     @property
     def variance(self) -> float:
@@ -158,7 +158,7 @@ class NumericSummary:
             kll=ds.kll_doubles_sketch.deserialize(_unb64(data["kll"])), kll_exp=-int(data["kll_log2_rate"]),
             sample_error=float(data["sample_error"]), hll=ds.hll_sketch.deserialize(_unb64(data["hll"])),
             distinct_lower_bound=bool(data["distinct_lower_bound"]),
-            bridge=[[float(p), float(q)] for p, q in data["bridge"]] if data.get("bridge") else None,
+            bridge=data["bridge"] if isinstance(data.get("bridge"), dict) else None,
         )
 
 
@@ -375,13 +375,15 @@ class Profile:
         return pd.DataFrame(self.summary()).set_index("column")
 
     def prepare_reference(self) -> "Profile":
-        """Simulate what a comparison against this profile needs once (each numeric column's Wasserstein
-        null), so it is kept in the bytes and later comparisons skip it."""
+        """Simulate what comparisons against this profile need once (each numeric column's Wasserstein
+        nulls, at the sizes of ``thresholds.SIZE_GRID``), so it is kept in the bytes and later
+        comparisons skip it (tens of ms per numeric column, once)."""
         from .drift import bridge_table
+        from .thresholds import SIZE_GRID
 
         for column in self.columns.values():
             if column.numeric is not None and column.numeric.n > 1 and column.numeric.std > 0:
-                bridge_table(column.numeric)
+                bridge_table(column.numeric, SIZE_GRID)
         return self
 
 
@@ -473,6 +475,8 @@ def numeric_summary(x, *, integer: bool = False, seed: int = SEED) -> tuple[Nume
         kll.update(np.require(sample[start:start + KLL_FEED], np.float64, ("C", "W")))
     middle_low, middle_high = kll.get_quantile(0.001), kll.get_quantile(0.999)
     exp_width = binning.width_exponent(middle_low, middle_high, max(abs(low), abs(high)))
+    if integer:
+        exp_width = min(exp_width, 0)  # one integer per bin while they fit in MAX_BINS: distinct counts exact
     lattice = binning.build(finite, exp_width, middle_low, middle_high)
     hll = ds.hll_sketch(HLL_LG_K)
     if integer and lattice.exp <= 0:

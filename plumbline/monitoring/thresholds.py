@@ -55,6 +55,8 @@ CATEGORY_EXACT_BELOW = 50.0
 SMALL = 100  # fewer rows on a side: Wasserstein and KS by multinomial resampling too
 TAIL_ROWS = 10.0  # CDF levels where a sample expects fewer rows than this are simulated with Poisson counts
 TAIL_SHARE = 0.02  # ...when they hold more than this share of the expected Wasserstein distance
+#: Compared sizes at which a prepared reference keeps Poisson-tailed Wasserstein nulls (interpolated between).
+SIZE_GRID = (100, 300, 1_000, 3_000, 10_000, 30_000, 100_000, 300_000, 1_000_000, 3_000_000, 10_000_000)
 TABLE_LEVELS = (0.5, 0.75, 0.9, 0.95, 0.98, 0.99, 0.995, 0.998, 0.999, 0.9995)
 SEED = 7_331
 

@@ -15,6 +15,7 @@ from ._inputs import num, pct, preview
 from ._registry import Context, Outcome, builtin, column_list, fraction, number
 
 MEASURES = ["wasserstein", "jensen_shannon", "psi", "hellinger", "ks"]
+WAIT_FOR_PROFILES = 120.0  # seconds the check waits for earlier runs' profiles
 
 
 @builtin(
@@ -69,6 +70,8 @@ def drift(ctx: Context) -> Outcome:
         if run is None:
             raise WrongInput("no reference: outside a recorded component run the drift check needs the reference "
                              "as its second variable")
+        # Earlier runs' profiles may still be on the profiler's thread: the reference must be recorded.
+        active.monitor.wait(WAIT_FOR_PROFILES)
         if current is None:
             current = active.monitor.profile_for(run.run_id, ctx.name(0), frame, ctx.values[0])
         found = active.monitor.reference_for(run, ctx.name(0))

@@ -74,6 +74,8 @@ def main(argv=None) -> int:
     parser.add_argument("--no-peers", action="store_true", help="skip Evidently and NannyML")
     parser.add_argument("--skip-kernels", action="store_true", help="skip the Run All part")
     parser.add_argument("--peer-cache", default=str(Path.home() / ".cache" / "plumbline-bench"))
+    parser.add_argument("--peer-chunks", type=int, default=None,
+                        help="peers judge only the first N chunks of each size and shift (Evidently is slow)")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
@@ -87,7 +89,7 @@ def main(argv=None) -> int:
     try:
         ok &= throughput(args.rows, args.rounds, seed)
         ok &= comparison(seed)
-        ok &= rates(root, seed, peers=not args.no_peers, cache=Path(args.peer_cache))
+        ok &= rates(root, seed, peers=not args.no_peers, cache=Path(args.peer_cache), peer_chunks=args.peer_chunks)
         if not args.skip_kernels:
             ok &= run_all(root, seed)
     except Exception as exc:  # noqa: BLE001
@@ -208,7 +210,7 @@ def population(rng, n: int, shift: float):
     return frame
 
 
-def rates(root: Path, seed: int, *, peers: bool, cache: Path) -> bool:
+def rates(root: Path, seed: int, *, peers: bool, cache: Path, peer_chunks=None) -> bool:
     import numpy as np
     import pandas as pd
 
@@ -240,7 +242,7 @@ def rates(root: Path, seed: int, *, peers: bool, cache: Path) -> bool:
     print(f"   plumbline: {time.perf_counter() - t0:.1f} s for {len(ours)} chunks")
     if peers:
         for name, (label, packages, script) in PEERS.items():
-            found = run_peer(name, packages, script, root, cache)
+            found = run_peer(name, packages, script, root, cache, peer_chunks)
             if isinstance(found, str):
                 print(f"   {label}: not measured ({found})")
             else:
@@ -262,7 +264,7 @@ def rates(root: Path, seed: int, *, peers: bool, cache: Path) -> bool:
     return good
 
 
-def run_peer(name: str, packages: list, script: str, root: Path, cache: Path):
+def run_peer(name: str, packages: list, script: str, root: Path, cache: Path, chunks=None):
     """The peer's verdicts {chunk key: {column: drifted}}, or why there are none."""
     venv = cache / f"{name}-{packages[0].split('==')[1]}"
     python = venv / "bin" / "python"
@@ -278,8 +280,9 @@ def run_peer(name: str, packages: list, script: str, root: Path, cache: Path):
             return f"pip install failed: {pip.stderr.strip()[-300:]}"
     t0 = time.perf_counter()
     out = root / f"{name}.json"
-    run = subprocess.run([str(python), str(BENCH / script), str(root / "reference.parquet"),
-                          str(root / "chunks.parquet"), str(out)], capture_output=True, text=True)
+    command = [str(python), str(BENCH / script), str(root / "reference.parquet"), str(root / "chunks.parquet"),
+               str(out)] + ([str(chunks)] if chunks else [])
+    run = subprocess.run(command, capture_output=True, text=True)
     if run.returncode:
         return f"it failed: {run.stderr.strip()[-400:]}"
     print(f"   {name}: {time.perf_counter() - t0:.1f} s (in its own virtualenv)")

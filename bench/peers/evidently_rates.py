@@ -1,6 +1,6 @@
 """Evidently's default drift verdicts per column per chunk (runs in Evidently's own virtualenv; bench/drift.py).
 
-usage: python evidently_rates.py reference.parquet chunks.parquet out.json
+usage: python evidently_rates.py reference.parquet chunks.parquet out.json [chunks per size and shift]
 Evidently 0.7: Report([DataDriftPreset()]) with include_tests=True, at its defaults (for references above
 1,000 rows: Wasserstein distance / std > 0.1 for numeric columns, Jensen–Shannon > 0.1 for categorical).
 """
@@ -30,6 +30,8 @@ def drifted(snapshot: dict, columns: list) -> dict:
 def main() -> None:
     reference = pd.read_parquet(sys.argv[1])
     data = pd.read_parquet(sys.argv[2])
+    if len(sys.argv) > 4:  # only the first chunks of each size and shift
+        data = data[data["chunk"] < int(sys.argv[4])]
     columns = list(reference.columns)
     out = {}
     for (size, shift, k), part in data.groupby(KEYS, sort=True):

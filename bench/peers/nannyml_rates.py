@@ -1,6 +1,6 @@
 """NannyML's default univariate drift alerts per column per chunk (runs in NannyML's own virtualenv).
 
-usage: python nannyml_rates.py reference.parquet chunks.parquet out.json
+usage: python nannyml_rates.py reference.parquet chunks.parquet out.json [chunks per size and shift]
 NannyML 0.13.1 UnivariateDriftCalculator at its defaults: Jensen–Shannon for continuous and categorical
 columns, thresholds mean ± 3 std of the measure over reference chunks of the same size (its
 StandardDeviationThreshold), which compares each reference chunk with a reference that contains it.
@@ -20,6 +20,8 @@ KEYS = ["size", "shift", "chunk"]
 def main() -> None:
     reference = pd.read_parquet(sys.argv[1])
     data = pd.read_parquet(sys.argv[2])
+    if len(sys.argv) > 4:  # only the first chunks of each size and shift
+        data = data[data["chunk"] < int(sys.argv[4])]
     columns = list(reference.columns)
     out = {}
     for size, chunks in data.groupby("size", sort=True):

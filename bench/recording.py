@@ -137,7 +137,8 @@ def stop(variant: Variant) -> None:
     variant.kc = variant.km = None
 
 
-def execute(variant: Variant, code: str, user_expressions: Optional[dict] = None) -> tuple[float, dict]:
+def execute(variant: Variant, code: str, user_expressions: Optional[dict] = None,
+            metadata: Optional[dict] = None) -> tuple[float, dict]:
     """Send one execute_request; return (round-trip seconds, reply content).
 
     The message is built (and its id known) before the clock starts, so the
@@ -152,7 +153,7 @@ def execute(variant: Variant, code: str, user_expressions: Optional[dict] = None
         "allow_stdin": False,
         "stop_on_error": True,
     }
-    msg = kc.session.msg("execute_request", content)
+    msg = kc.session.msg("execute_request", content, metadata=metadata or {})  # cell metadata, as JupyterLab sends
     msg_id = msg["header"]["msg_id"]
     t0 = time.perf_counter()
     kc.shell_channel.send(msg)

@@ -17,7 +17,19 @@ def __getattr__(name):
         from .artifacts.load import load
 
         return load
+    if name in ("drift", "profile", "DriftResult"):
+        from .monitoring import api  # (plumbline.monitoring.drift is the module of the measures)
+
+        return getattr(api, name)
+    if name == "Profile":
+        from .monitoring.profiles import Profile
+
+        return Profile
     raise AttributeError(f"module 'plumbline' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + ["check", "ComponentTests", "load", "drift", "profile", "Profile", "DriftResult"])
 
 
 def _jupyter_labextension_paths():

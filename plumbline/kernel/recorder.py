@@ -27,6 +27,7 @@ from .checking import CheckRunner
 from .components import ComponentCell, parse_component
 from .gitinfo import GitProbe
 from .lineage import Lineage, analysis_of
+from .monitoring import KernelMonitor
 
 
 class CellRecorder:
@@ -66,6 +67,9 @@ class CellRecorder:
         self._running: list[Optional[tuple[str, Optional[ComponentCell], Any, Any]]] = []
         self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
         self.lineage = Lineage(shell, self.backlog.put, self.store_path.parent, warn)
+        self.monitor = KernelMonitor(self.backlog.put, lambda: self.backlog.store, self.store_path.parent, warn,
+                                     lambda: self.notebook_path)
+        self.lineage.observers.append(self.monitor.on_outputs)  # profiles of component outputs
         self.backlog.put(Store.register_session, self.session)
         self.backlog.put(Store.mark_orphaned_runs, self.session.hostname, pid_alive, self.session.id)
         self.backlog.report()  # a store unusable from the start is said now, once
@@ -99,6 +103,7 @@ class CellRecorder:
             )
             self._running.append((run.id, component, info, _shown_exception()))
             pushed = True
+            self.monitor.begin(run.id, component, metadata)
             self.backlog.put(Store.start_run, run)
             self.git.request_dirty(run.id, self._on_dirty)
             if waited == "interrupted":
@@ -154,17 +159,20 @@ class CellRecorder:
                 self.backlog.put(Store.record_checks, run_id, self.checks.run(component, "after"))
         except Exception as exc:  # noqa: BLE001
             self._warn(f"Plumbline could not record the end of this run: {type(exc).__name__}: {exc}")
+        self.monitor.end(run_id)
         self.backlog.report()
 
     def sync(self, timeout: float = 10.0) -> bool:
         """Wait until every recorded value is hashed and every write is saved; False if one still waits."""
         self.lineage.wait(timeout)
+        self.monitor.wait(timeout)  # profiles run on their own thread, after the lineage worker
         return self.backlog.flush(timeout)
 
     def close(self) -> None:
         self.checks.close()
         try:
             self.lineage.close()
+            self.monitor.close()
         except Exception:  # noqa: BLE001
             pass
         self.backlog.put(Store.end_session, self.session.id)

@@ -7,6 +7,7 @@ from jupyter_server.utils import url_path_join
 from .handlers.changes import ChangesHandler
 from .handlers.checks import ChecksCatalogHandler
 from .handlers.config import ConfigHandler
+from .handlers.drift import DriftHandler
 from .handlers.flags import FlagsHandler
 from .handlers.notes import RunNotesHandler
 from .handlers.pipelines.backfill import PipelineBackfillHandler
@@ -21,6 +22,7 @@ from .handlers.pipelines.preview import PromotePreviewHandler
 from .handlers.pipelines.runs import PipelineRunsHandler
 from .handlers.pipelines.schedule import PipelineScheduleHandler
 from .handlers.pipelines.update import PipelineUpdateHandler
+from .handlers.profiles import ProfilesHandler
 from .handlers.snapshot import SnapshotHandler
 
 NAMESPACE = "plumbline"
@@ -45,6 +47,8 @@ ROUTES = [
     (rf"pipelines/{NAME}/diff", PipelineDiffHandler),
     (rf"pipelines/{NAME}/update", PipelineUpdateHandler),
     (rf"pipelines/{NAME}/runs/{RUN}/tasks/{TASK}/log", TaskLogHandler),
+    ("drift", DriftHandler),
+    ("profiles", ProfilesHandler),
 ]
 
 

@@ -13,6 +13,7 @@ from .errors import (
 from .feed import REPLICATED_TABLES
 from .location import default_store_path, resolve_store_path
 from .models import ArtifactRecord, CheckRecord, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, io_id
+from .monitoring import DriftColumnRecord, DriftRecord, ProfileRecord
 from .runs import code_hash
 from .store import Store
 
@@ -20,8 +21,11 @@ __all__ = [
     "ArtifactRecord",
     "CheckRecord",
     "ComponentInfo",
+    "DriftColumnRecord",
+    "DriftRecord",
     "IORecord",
     "KernelSession",
+    "ProfileRecord",
     "REPLICATED_TABLES",
     "RecordError",
     "RunEnd",

@@ -15,6 +15,7 @@ from .connection import Connection, translate
 REPLICATED_TABLES = (
     "code_snapshots", "kernel_sessions", "components", "runs", "check_results", "artifacts", "run_io", "flags",
     "pipelines", "pipeline_runs", "task_runs",
+    "drift_verdicts",
 )
 
 

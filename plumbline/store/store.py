@@ -8,6 +8,7 @@ one class assembled from one module per domain:
 * ``runs.py`` — kernel sessions, runs, components, checks, notes, renames;
 * ``lineage.py`` — what runs read and wrote, artifacts, flags;
 * ``pipelines.py`` — promoted pipelines, their runs and task runs, the scheduler's lease.
+* ``monitoring.py`` — profiles of component outputs, drift verdicts.
 
 A new domain (pipelines, monitoring) adds its module and its base class here.
 """
@@ -16,9 +17,10 @@ from __future__ import annotations
 
 from .feed import ChangeFeed
 from .lineage import LineageStore
+from .monitoring import MonitoringStore
 from .pipelines import PipelineStore
 from .runs import RunStore
 
 
-class Store(RunStore, LineageStore, PipelineStore, ChangeFeed):
+class Store(RunStore, LineageStore, PipelineStore, MonitoringStore, ChangeFeed):
     """A connection to the lineage store at ``path`` (created and migrated on open)."""

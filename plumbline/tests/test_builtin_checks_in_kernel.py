@@ -65,6 +65,11 @@ CASES = {
                            "model = LogisticRegression().fit(Xf, yf)",
                            "Xf = rng.normal(size=(400, 3)); yf = (Xf[:, 0] > 0).astype(int); "
                            "model = DecisionTreeClassifier(max_depth=1).fit(Xf, yf)", "feature"),
+    "drift": (["frame", "ref"], {},
+              "ref = pd.DataFrame({'delay': rng.normal(0, 1, 3000)}); "
+              "frame = pd.DataFrame({'delay': rng.normal(0, 1, 3000)})",
+              "ref = pd.DataFrame({'delay': rng.normal(0, 1, 3000)}); "
+              "frame = pd.DataFrame({'delay': rng.normal(0.5, 1, 3000)})", "delay (Wasserstein"),
 }
 
 

@@ -80,12 +80,13 @@ def test_catalog_is_json_and_lists_every_builtin():
     names = [e["name"] for e in entries]
     assert names == ["schema", "nulls", "ranges", "categories", "outliers", "duplicates",
                      "row_count", "freshness", "time_leakage", "class_balance", "metric_gap",
-                     "feature_importance"]
+                     "feature_importance", "drift"]
     by_name = {e["name"]: e for e in entries}
     assert by_name["time_leakage"]["args"] == ["train", "test"]
     assert by_name["metric_gap"]["args"] == ["model", "X_train", "y_train", "X_test", "y_test"]
     assert by_name["feature_importance"]["optional_args"] == ["X"]
     assert by_name["duplicates"]["default_when"] == "before"
+    assert by_name["drift"]["args"] == ["frame"] and by_name["drift"]["optional_args"] == ["reference"]
     for entry in entries:
         assert entry["title"] and entry["description"]
         for name, prop in entry["params"]["properties"].items():

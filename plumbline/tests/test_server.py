@@ -176,3 +176,58 @@ async def test_renaming_a_notebook_or_folder_carries_its_history(jp_fetch, jp_se
     assert [tuple(r) for r in store._read("SELECT notebook_path, name FROM components")] == [
         ("archive/renamed.ipynb", "load")
     ]
+
+
+# --- drift (profiles stored by the kernel's monitor) ----------------------------------------------
+
+
+@pytest.fixture
+def drift_runs(jp_serverapp, tmp_path):
+    """Three runs of a component in the server's own store, the last one drifted."""
+    from .fixture_drift import build_store
+
+    store = server_store(jp_serverapp)
+    built, runs = build_store(tmp_path / "server-store")
+    built.close()
+    assert store.profiles_of_run(runs[0])  # the same file
+    return runs
+
+
+async def test_drift_endpoint_builds_the_panel_from_stored_profiles(jp_fetch, drift_runs):
+    first, second, third = drift_runs
+    body = json.loads((await jp_fetch("plumbline", "drift", params={"run": third, "name": "clean"})).body)
+    assert body["version"] == 1 and body["summary"]["status"] == "drift"
+    assert body["reference"]["run_id"] == first  # the verdict's reference: the first run (default policy)
+    delay = next(c for c in body["columns"] if c["name"] == "delay")
+    assert delay["status"] == "drift"
+    assert [h["run_id"] for h in delay["history"]] == [second, third]  # verdicts over the component's runs
+    assert body["summary"]["multivariate"]["available"]  # recorded with the run
+    other = json.loads((await jp_fetch("plumbline", "drift",
+                                       params={"run": second[:8], "name": "clean", "reference": first})).body)
+    assert other["summary"]["status"] == "ok" and other["current"]["run_id"] == second
+
+
+async def test_drift_endpoint_says_why_it_cannot_answer(jp_fetch, drift_runs):
+    first = drift_runs[0]
+    for params, code, text in (
+        ({"run": first, "name": "clean"}, 404, "no reference"),
+        ({"run": first, "name": "nothing"}, 404, "no profile"),
+        ({"run": "ffffffff", "name": "clean"}, 404, "no run"),
+        ({"run": first}, 400, "'name' is required"),
+        ({"run": "../../etc", "name": "clean"}, 400, "not valid"),
+        ({"run": first, "name": "clean", "reference": "x y"}, 400, "not valid"),
+    ):
+        with pytest.raises(HTTPClientError) as info:
+            await jp_fetch("plumbline", "drift", params=params)
+        assert info.value.code == code
+        assert text in json.loads(info.value.response.body)["message"], (params, info.value.response.body)
+
+
+async def test_profiles_endpoint_lists_a_runs_profiles_with_their_verdicts(jp_fetch, drift_runs):
+    body = json.loads((await jp_fetch("plumbline", "profiles", params={"run": drift_runs[2]})).body)
+    (one,) = body["profiles"]
+    assert (one["name"], one["rows"], one["columns"]) == ("clean", 3000, 2)
+    assert one["verdict"]["status"] == "drift" and one["verdict"]["worst_column"] == "delay"
+    with pytest.raises(HTTPClientError) as info:
+        await jp_fetch("plumbline", "profiles", params={"run": "0b8f4a2e-0000-4f0e-9a51-2f1a0f4f9d11"})
+    assert info.value.code == 404

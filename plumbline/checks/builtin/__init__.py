@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 
-# Import order is catalog order: data checks, then batch arrival, training set, model.
-from . import frame, batch, training, model  # noqa: F401,I001  (registration)
+# Import order is catalog order: data checks, then batch arrival, training set, model, drift.
+from . import frame, batch, training, model, drift  # noqa: F401,I001  (registration)
 from ._registry import BUILTINS, Builtin, Context, Outcome
 
 __all__ = ["BUILTINS", "Builtin", "Context", "Outcome", "catalog"]

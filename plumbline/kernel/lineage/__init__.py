@@ -87,6 +87,9 @@ class Lineage:
         self.policy = files.FilePolicy(self.store_dir)
         self.hasher = files.FileHasher()
         self._cells: dict[str, _Cell] = {}
+        # Called on the worker with (run id, [(io id, name, value)]) once a run's outputs are recorded
+        # (kernel/monitoring.py profiles them there).
+        self.observers: list[Callable[[str, list], None]] = []
         self._warn = warn
         self._told_slow = False
         self._closed = False
@@ -182,6 +185,7 @@ class Lineage:
             return
         records: list[IORecord] = []
         kept = []
+        seen = []
         failed = []
         for name, obj, how, before in outputs:
             try:
@@ -195,6 +199,7 @@ class Lineage:
             records.append(record)
             self.tracker.set(name, Version.of(record.id, run_id, obj, fp))
             kept.append((record.id, obj, fp))
+            seen.append((record.id, name, obj))
         del outputs[:]  # no reference to the values beyond this job
         try:
             records.extend(self._file_records(run_id, ended, events))
@@ -202,6 +207,12 @@ class Lineage:
             failed.append(f"files ({type(exc).__name__}: {exc})")
         if records and not self._closed:
             self._write(Store.record_io, records)
+        for observe in self.observers if seen and not self._closed else ():
+            try:
+                observe(run_id, seen)
+            except Exception as exc:  # noqa: BLE001
+                failed.append(f"observer ({type(exc).__name__}: {exc})")
+        del seen[:]
         if materialize and not self._closed:
             from ...artifacts import materialize as keep
 

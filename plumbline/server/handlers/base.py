@@ -6,6 +6,7 @@ Every handler reads its input through these helpers:
   (400 otherwise; jupyter_server's ``get_json_body`` decodes outside its
   ``try`` and answers 500), a JSON object (400 otherwise);
 * ``int_argument()`` — a query parameter in a stated range (400 otherwise);
+* ``text_argument()`` — a query parameter matching a stated pattern (400 otherwise);
 * ``text_field()`` / ``bool_field()`` — typed fields of a body.
 
 Writes go through ``APIHandler``'s XSRF check; every method is ``@web.authenticated``
@@ -15,6 +16,7 @@ Writes go through ``APIHandler``'s XSRF check; every method is ``@web.authentica
 from __future__ import annotations
 
 import json
+import re
 from typing import Any, Optional
 
 from jupyter_server.base.handlers import APIHandler
@@ -79,6 +81,18 @@ class PlumblineHandler(APIHandler):
         if not minimum <= value <= maximum:
             raise web.HTTPError(400, f"'{name}' must be between {minimum} and {maximum}, not {raw[:40]}.")
         return value
+
+    def text_argument(self, name: str, pattern: str, *, required: bool = True, example: str = "") -> Optional[str]:
+        """A text query parameter that fully matches ``pattern`` (which bounds its length), or a 400 saying why."""
+        raw = self.get_query_argument(name, None)
+        if raw is None:
+            if required:
+                hint = f" (e.g. {example})" if example else ""
+                raise web.HTTPError(400, f"The query parameter '{name}' is required{hint}.")
+            return None
+        if not re.fullmatch(pattern, raw):
+            raise web.HTTPError(400, f"'{name}' is not valid: {raw[:40]!r}" + (f" (e.g. {example})." if example else "."))
+        return raw
 
     @staticmethod
     def text_field(body: dict, name: str, *, required: bool = True, max_chars: Optional[int] = None,

@@ -1,0 +1,30 @@
+"""Monitoring: profiles of tables and drift between them, computed in Python and rendered by the browser.
+
+* ``kinds.py`` — what kind each column is (numbers, times, categories) and its values;
+* ``binning.py`` — histograms on one power-of-two lattice shared by every profile;
+* ``profiles.py`` — ``Profile``: exact moments, lattice histogram, KLL, frequent items, HLL; merge, bytes;
+* ``thresholds.py`` — thresholds resampled from the reference at the compared size;
+* ``drift.py`` — the measures and per-column verdicts;
+* ``multivariate.py`` — PCA reconstruction error against the reference;
+* ``display.py`` — the ``application/vnd.plumbline.drift+json`` bundle, Vega-Lite and text;
+* ``storage.py`` — profile files beside the store;
+* ``api.py`` — ``plumbline.drift`` and ``plumbline.profile``.
+
+Importing this package imports no numpy, pandas, scipy or datasketches: each
+module imports them inside the functions that compute.
+"""
+
+from __future__ import annotations
+
+
+def __getattr__(name):
+    # ``plumbline.monitoring.drift`` is the module of the measures; the function is ``plumbline.drift``.
+    if name in ("profile", "DriftResult"):
+        from . import api
+
+        return getattr(api, name)
+    if name == "Profile":
+        from .profiles import Profile
+
+        return Profile
+    raise AttributeError(f"module 'plumbline.monitoring' has no attribute {name!r}")

@@ -1,0 +1,90 @@
+"""Profiles: exact parts exact, sketches within their stated errors, merges and bytes lossless, imports cheap."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import plumbline
+from plumbline.monitoring import binning
+from plumbline.monitoring.profiles import KLL_SAMPLE, Profile, profile
+
+
+def test_importing_plumbline_loads_no_numeric_library():
+    code = ("import sys, plumbline, plumbline.monitoring, plumbline.checks; "
+            "print(sorted(m for m in ('numpy', 'pandas', 'scipy', 'datasketches', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    assert {"drift", "profile", "Profile", "DriftResult"} <= set(dir(plumbline))
+
+
+def test_the_lattice_is_shared_so_coarsening_and_merging_are_exact():
+    rng = np.random.default_rng(0)
+    a_values, b_values = rng.normal(0, 1, 50_000), rng.normal(3, 40, 50_000)
+    a = binning.build(a_values, binning.width_exponent(-3, 3, 5), -3, 3)
+    b = binning.build(b_values, binning.width_exponent(-100, 100, 200), -100, 100)
+    assert a.exp < b.exp
+    both = binning.merged(a, b)
+    direct = binning.build(np.r_[a_values, b_values], both.exp, -100, 100)
+    assert np.array_equal(both.index, direct.index) and np.array_equal(both.counts, direct.counts)
+    # Counts per bin equal a direct count of the raw values in [i w, (i+1) w).
+    coarse = a.coarsened(a.exp + 3)
+    expected = np.unique(np.floor(a_values / coarse.width).astype(np.int64), return_counts=True)
+    assert np.array_equal(coarse.index, expected[0]) and np.array_equal(coarse.counts, expected[1])
+
+
+def test_far_outliers_keep_a_fine_middle_and_a_bounded_size():
+    rng = np.random.default_rng(1)
+    values = np.r_[rng.normal(0, 1, 100_000), [1e12, -1e12, 5e9]]
+    lattice = binning.build(values, binning.width_exponent(-3, 3, 1e12), -3, 3)
+    assert lattice.width < 0.01 and lattice.total == len(values) and len(lattice.index) <= binning.MAX_BINS
+
+
+def test_bytes_round_trip_and_merge_of_sampled_sketches():
+    rng = np.random.default_rng(2)
+    big = pd.DataFrame({"x": rng.normal(0, 1, 3 * KLL_SAMPLE), "c": rng.choice(list("abc"), 3 * KLL_SAMPLE)})
+    small = pd.DataFrame({"x": rng.normal(5, 1, 10_000), "c": rng.choice(list("abd"), 10_000)})
+    p, q = profile(big), profile(small)
+    assert p["x"].numeric.kll_exp > 0 and q["x"].numeric.kll_exp == 0  # the large column was sampled
+    again = Profile.from_bytes(p.to_bytes())
+    assert again.to_json() == p.to_json()
+    merged = p.merge(q)
+    values = np.sort(np.r_[big.x.to_numpy(), small.x.to_numpy()])
+    numeric = merged["x"].numeric
+    for level in (0.001, 0.5, 0.995, 0.999):  # the small profile's share weighs what it should
+        rank = np.searchsorted(values, numeric.quantiles([level])[0], side="right") / len(values)
+        assert abs(rank - level) <= numeric.rank_error + 1e-6, level
+    assert dict(merged["c"].categories.counts())["d"] == (small.c == "d").sum()
+    assert merged.rows == len(big) + len(small) and merged.multivariate is None
+
+
+def test_profile_to_frame_and_a_column_missing_from_one_part():
+    a = profile(pd.DataFrame({"x": np.arange(100.0), "y": ["a"] * 100}))
+    b = profile(pd.DataFrame({"x": np.arange(50.0)}))
+    merged = a.merge(b)
+    assert merged["y"].nulls == 50 and merged["y"].rows == 150
+    frame = merged.to_frame()
+    assert list(frame.index) == ["x", "y"] and frame.loc["x", "rows"] == 150
+    assert repr(merged) == "<plumbline Profile: 150 rows x 2 columns>"
+
+
+def test_integer_columns_count_distinct_values_exactly():
+    values = np.random.default_rng(3).integers(0, 3000, 200_000)
+    summary = profile(pd.DataFrame({"k": values}))["k"].numeric
+    assert summary.distinct == len(np.unique(values)) and not summary.distinct_lower_bound
+
+
+def test_the_drift_result_frame_has_every_measure():
+    rng = np.random.default_rng(4)
+    a = pd.DataFrame({"x": rng.normal(size=3000), "c": rng.choice(list("ab"), 3000)})
+    result = plumbline.drift(a, a.assign(x=a.x + 1), show=False)
+    frame = result.to_frame()
+    assert frame.loc["x", "status"] == "drift" and frame.loc["c", "status"] == "ok"
+    assert {"wasserstein", "jensen_shannon", "psi", "hellinger", "ks", "ks_p_value", "linf"} <= set(frame.columns)
+    assert result.drifted == ["x"] and "1 of 2 columns drifted" in repr(result)
+    with pytest.raises(TypeError, match="merge takes a Profile"):
+        result.reference.profile.merge(a)

@@ -14,6 +14,7 @@ from .connection import Connection, translate
 # Tables the browser replicates, in the order changes must be applied.
 REPLICATED_TABLES = (
     "code_snapshots", "kernel_sessions", "components", "runs", "check_results", "artifacts", "run_io", "flags",
+    "kernel_bindings",
 )
 
 

@@ -23,7 +23,7 @@ The story (times are T0 + seconds):
     90 clean      (code changed) reads raw                          -> df with other content
   flags: predictions (run 60) and summary (run 80) are wrong.
   Every variable output names the inputs it was made from (depends_on: all its
-  run's variable inputs, FEATURES none; files: not known). What the kernels
+  run's inputs, FEATURES none; file outputs: not known). What the kernels
   hold at the end (kernel_bindings): session-p each name's latest version,
   session-r summary.
 """
@@ -110,7 +110,7 @@ def build(path: str) -> Store:
                         strategy="full", row_count=rows,
                         shape=None if rows is None else (rows, 4),
                         depends_on=None if kind == "file" else () if (run_id, name) in CONSTANTS else tuple(
-                            io_id(run_id, "input", k, n) for k, n, _, _ in inputs if k == "variable"))
+                            io_id(run_id, "input", k, n) for k, n, _, _ in inputs))
                for kind, name, how, digest, rows in outputs]
         )
     held: dict[tuple[str, str], str] = {}

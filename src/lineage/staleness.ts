@@ -26,6 +26,21 @@ export function describeReason(reason: StaleReason, trans: TranslationBundle): s
         : trans.__('%1 has a newer version', reason.name);
     case 'upstream':
       return trans.__('upstream component %1 is stale', reason.component);
+    case 'kernel':
+      switch (reason.why) {
+        case 'restarted':
+          return trans.__('the kernel does not hold its outputs: it ran before the kernel restarted (or in another kernel)');
+        case 'recreated':
+          return reason.byComponent
+            ? trans.__('%1 was made again by upstream %2: the kernel no longer holds its version', reason.name ?? '', reason.byComponent)
+            : trans.__('%1 was made again by an upstream cell: the kernel no longer holds its version', reason.name ?? '');
+        case 'replaced':
+          return trans.__('%1 was replaced by another cell after a later run read it', reason.name ?? '');
+        case 'deleted':
+          return trans.__('%1 was deleted from the kernel after a later run read it', reason.name ?? '');
+        case 'outside':
+          return trans.__('%1 was changed outside any recorded cell', reason.name ?? '');
+      }
   }
 }
 

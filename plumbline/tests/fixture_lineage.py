@@ -33,7 +33,7 @@ from __future__ import annotations
 import json
 import sys
 
-from plumbline.store import Binding, IORecord, KernelSession, RunEnd, RunStart, Store, io_id
+from plumbline.store import Binding, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, Store, io_id
 
 from .fixture_store import first_page
 
@@ -84,6 +84,8 @@ RUNS = [
 
 FLAGS = [("run-predict", "predictions"), ("run-report", "summary")]
 CONSTANTS = {("run-feat", "FEATURES")}  # outputs that depend on no input
+DEFINITIONS = {"clean": ComponentInfo(owner="ana", description="Drops flights with missing values.",
+                                      tags=("quality",))}
 
 
 def build(path: str) -> Store:
@@ -95,7 +97,8 @@ def build(path: str) -> Store:
         started = T0 + at
         store.start_run(RunStart(id=run_id, kernel_session=session, code=code, started_at=started,
                                  notebook_path=notebook, cell_id=cell, component_name=component,
-                                 execution_count=count, git_commit="0123abcd"))
+                                 execution_count=count, git_commit="0123abcd",
+                                 component=DEFINITIONS.get(component)))
         store.finish_run(RunEnd(id=run_id, ended_at=started + 0.5 * count, status="ok", execution_count=count))
         store.record_io(
             [IORecord(run_id=run_id, direction="input", kind=kind, name=name, how="read", created_at=started,

@@ -8,6 +8,8 @@ import { SqlJsStatic } from 'sql.js';
 import {
   codeOfRun,
   componentGraph,
+  componentInfo,
+  componentOfRun,
   componentHistory,
   ioById,
   ioOfRun,
@@ -116,6 +118,18 @@ describe('values of runs', () => {
   it('does not count a cleared flag', () => {
     db.run("UPDATE flags SET cleared_at = ? WHERE io_id = 'run-predict/out/var/predictions'", [T0 + 200]);
     expect(ioById(db, 'run-predict/out/var/predictions')).toMatchObject({ flagged: false, flagNote: null });
+  });
+
+  it('gives the component of a run with its owner and description', () => {
+    expect(componentOfRun(db, 'run-clean-2')).toEqual({
+      name: 'clean',
+      notebookPath: 'pipeline.ipynb',
+      owner: 'ana',
+      description: 'Drops flights with missing values.',
+      tags: ['quality']
+    });
+    expect(componentOfRun(db, 'run-peek')).toBeNull();
+    expect(componentInfo(db, 'pipeline.ipynb', 'load')).toMatchObject({ owner: null, description: null, tags: [] });
   });
 
   it('gives the code of a run and the previous run of the same cell', () => {
@@ -309,7 +323,9 @@ describe('component graph', () => {
       latestStatus: 'ok',
       runCount: 2,
       lastRunAt: T0 + 90,
-      external: false
+      external: false,
+      owner: 'ana',
+      description: 'Drops flights with missing values.'
     });
     expect(graph.edges).toEqual([
       { from: 'load', to: 'clean', names: ['raw'] },
@@ -334,7 +350,9 @@ describe('component graph', () => {
           latestStatus: 'ok',
           runCount: 1,
           lastRunAt: T0 + 30,
-          external: true
+          external: true,
+          owner: null,
+          description: null
         }
       ],
       edges: [{ from: 'pipeline.ipynb::featurize', to: 'report', names: ['features.parquet'] }]

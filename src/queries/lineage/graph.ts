@@ -17,6 +17,9 @@ export interface IGraphNode {
   lastRunAt: number | null;
   /** A component of another notebook that feeds this one (through files). */
   external: boolean;
+  /** As the component's definition says (the cells' metadata, recorded with its runs). */
+  owner: string | null;
+  description: string | null;
 }
 
 export interface IGraphEdge {
@@ -98,7 +101,7 @@ export function componentGraph(
   const nodesById = new Map<number, IGraphNode & { firstRunAt: number }>();
   selectAll(
     db,
-    `SELECT c.id, c.notebook_path, c.name, s.n, s.last, s.first, lr.id, lr.status
+    `SELECT c.id, c.notebook_path, c.name, s.n, s.last, s.first, lr.id, lr.status, c.owner, c.description
        FROM components c
        JOIN (SELECT component_id, count(*) AS n, max(started_at) AS last, min(started_at) AS first
                FROM runs
@@ -120,7 +123,9 @@ export function componentGraph(
         firstRunAt: row[5] as number,
         latestRunId: row[6] as string | null,
         latestStatus: row[7] as string | null,
-        external: nb !== notebookPath
+        external: nb !== notebookPath,
+        owner: (row[8] as string | null) || null,
+        description: (row[9] as string | null) || null
       });
     }
   );

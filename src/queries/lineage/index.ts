@@ -11,8 +11,8 @@
  *
  * The UI imports from here.
  */
-export { codeOfRun, ioById, ioOfRun, previousRun, runRefs } from './values';
-export type { IoDirection, IoKind, IRunRef, IValueRow } from './values';
+export { codeOfRun, componentInfo, componentOfRun, ioById, ioOfRun, previousRun, runRefs } from './values';
+export type { IComponentInfo, IoDirection, IoKind, IRunRef, IValueRow } from './values';
 export { traceDownstream, traceUpstream } from './trace';
 export type { ITrace, ITraceEdge, ITraceNode, ITraceOptions } from './trace';
 export { componentGraph } from './graph';

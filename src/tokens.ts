@@ -19,6 +19,10 @@ export namespace CommandIDs {
   export const componentHistory = 'plumbline:component-history';
   export const trace = 'plumbline:trace';
   export const sqlConsole = 'plumbline:sql-console';
+  export const openGraph = 'plumbline:open-graph';
+  export const navigateBack = 'plumbline:navigate-back';
+  export const navigateForward = 'plumbline:navigate-forward';
+  export const pinView = 'plumbline:pin-view';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */

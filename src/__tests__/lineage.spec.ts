@@ -482,16 +482,16 @@ describe('component history', () => {
         gitCommit: '0123abcd',
         codeHash: '46582d7eec04755f98b2515e7eecf3019dfa7f14f4a1d13623254f4a6a33101e',
         outputRows: 950,
-        outputs: [{ name: 'df', kind: 'variable', rows: 950, hash: 'h-df1' }],
+        outputs: [{ name: 'df', kind: 'variable', rows: 950, hash: 'h-df1', type: 'pandas.core.frame.DataFrame', table: true }],
         checksPassed: 0,
         checksTotal: 0
       },
       expect.objectContaining({ runId: 'run-clean-2', outputRows: 940, durationMs: 4500 })
     ]);
     expect(componentHistory(db, 'pipeline.ipynb', 'featurize')[0].outputs).toEqual([
-      { name: 'features.parquet', kind: 'file', rows: null, hash: 'f-feat' },
-      { name: 'FEATURES', kind: 'variable', rows: 1, hash: 'h-features' },
-      { name: 'df', kind: 'variable', rows: 950, hash: 'h-df2' }
+      { name: 'features.parquet', kind: 'file', rows: null, hash: 'f-feat', type: 'file', table: false },
+      { name: 'FEATURES', kind: 'variable', rows: 1, hash: 'h-features', type: 'pandas.core.frame.DataFrame', table: true },
+      { name: 'df', kind: 'variable', rows: 950, hash: 'h-df2', type: 'pandas.core.frame.DataFrame', table: true }
     ]);
     expect(componentHistory(db, 'pipeline.ipynb', 'train')[0].outputRows).toBeNull();
   });

@@ -35,6 +35,7 @@ export class ComponentHistory extends Panel {
     this.title.caption = `${_options.notebookPath}: ${_options.component}`;
     this.title.closable = true;
     this.node.dataset.component = _options.component;
+    this.node.dataset.notebook = _options.notebookPath;
     this._head.addClass('jp-Plumbline-historyHead');
     this._range = this._rangeSelect();
     // Built once: re-rendering only changes the summary, so an open period list stays open.

@@ -153,7 +153,7 @@ export class RunInspector extends Panel {
           `jp-Plumbline-checkItem jp-mod-${check.status}`,
           el('span', `jp-Plumbline-status jp-mod-${check.status === 'pass' ? 'ok' : 'error'}`, check.status),
           el('span', 'jp-Plumbline-checkName', ` ${check.name} (${check.when}) `),
-          el('span', 'jp-Plumbline-checkMessage', check.message ?? '')
+          el('span', 'jp-Plumbline-checkMessage', check.message || (check.status === 'pass' ? trans.__('passed') : ''))
         );
         item.dataset.status = check.status;
         items.append(item);

@@ -48,6 +48,8 @@ export class NotebookSources {
   ) {
     _notebooks.widgetAdded.connect((_, panel) => {
       panel.content.model?.contentChanged.connect(() => this._edited(panel.context.path));
+      // Closed: its cells now come from its saved file.
+      panel.disposed.connect(() => this._changed.emit(panel.context.path));
     });
     _contents.fileChanged.connect((_, change) => {
       const path = change.newValue?.path ?? change.oldValue?.path;

@@ -52,8 +52,15 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     // The kept snapshot is used only once the settings say so (they may turn it off).
     const settingsLoaded = new PromiseDelegate<void>();
     let reported = '';
+    // Cold start: the wasm's fetch and compile and the kept snapshot's IndexedDB read start
+    // now, in parallel with the settings and with JupyterLab's own start.
+    performance.mark('plumbline:activate');
+    void loadSqlJs().catch(() => undefined); // retried when needed
+    const prefetched = snapshotCache.load();
+    void app.restored.then(() => performance.mark('plumbline:shell-restored'));
     const sync = new ReplicaSync({
       loadSql: loadSqlJs,
+      prefetched,
       cache: async () => {
         await settingsLoaded.promise;
         return settings.keepReplica ? snapshotCache : null;

@@ -124,10 +124,11 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
       }
     };
 
-    const newBrowser = (): View => {
+    const newBrowser = (id?: string): View => {
       const browser = new LineageBrowser(makeView, trans);
       const view = new MainAreaWidget<Widget>({ content: browser });
-      view.id = `plumbline-browser-${Date.now().toString(36)}-${browserCount++}`;
+      // A restored tab keeps its id: the restored layout puts it back where it was.
+      view.id = id && !views.find(v => v.id === id) ? id : `plumbline-browser-${Date.now().toString(36)}-${browserCount++}`;
       view.addClass('jp-Plumbline-browserTab');
       const back = new ToolbarButton({
         icon: caretLeftIcon,
@@ -162,6 +163,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
         pin.node.dataset.pinned = String(browser.pinned);
         argsOf.set(view, {
           kind: 'browser',
+          id: view.id,
           history: JSON.stringify(browser.history),
           index: browser.index,
           pinned: browser.pinned
@@ -169,7 +171,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
         void views.save(view);
       };
       browser.changed.connect(sync);
-      addView(view, { kind: 'browser' }, false);
+      addView(view, { kind: 'browser', id: view.id }, false);
       return view;
     };
 
@@ -217,7 +219,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
             if (!history.length) {
               return;
             }
-            const view = newBrowser();
+            const view = newBrowser(typeof args.id === 'string' ? args.id : undefined);
             (view.content as LineageBrowser).restore(history, Number(args.index ?? history.length - 1), !!args.pinned);
             return view;
           }

@@ -78,7 +78,7 @@ export function historySpec(rows: IHistoryRow[], options: IHistorySpecOptions): 
   if (outputs.length) {
     const encoding = {
       x: { field: 'time', type: 'temporal', title: null },
-      y: { field: 'rows', type: 'quantitative', title: 'rows', scale: { zero: false } },
+      y: { field: 'rows', type: 'quantitative', title: 'rows', scale: { zero: false }, axis: { format: ',d', tickMinStep: 1 } },
       color: { field: 'output', type: 'nominal', legend: { orient: 'top', title: null } },
       tooltip: [
         { field: 'run' },

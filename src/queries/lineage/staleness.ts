@@ -161,35 +161,48 @@ export function staleness(
       componentKeys.set(run.componentId, keyOf(run));
     }
     const upstream = new Map<string, Set<number>>();
+    // Seeds are blamed on their component; a version made by an untagged run on the nearest
+    // component upstream of it on the stale path (found below, rarely needed).
+    const seedOrigin = new Map(seeds.map(([io, origin]) => [io, origin]));
+    const untagged: [string, string][] = [];
     selectAll(
       db,
       `WITH RECURSIVE
-         s(io_id, origin, mode) AS (
-           SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]')
-             FROM json_each(:seeds)
+         s(io_id, mode) AS (
+           SELECT json_extract(value, '$[0]'), json_extract(value, '$[2]') FROM json_each(:seeds)
            UNION
-           SELECT o.id, coalesce(r.component_id, s.origin), s.mode
+           SELECT o.id, s.mode
              FROM s
              JOIN run_io i ON i.source_io_id = s.io_id AND i.direction = 'input'
-             JOIN runs r ON r.id = i.run_id
              JOIN run_io o ON o.run_id = i.run_id AND o.direction = 'output'
             WHERE (s.mode = 'content' OR (i.kind = 'variable' AND o.kind = 'variable'))
               AND (o.depends_on IS NULL
                    OR EXISTS (SELECT 1 FROM json_each(o.depends_on) d WHERE d.value = i.id)))
-       SELECT DISTINCT i.run_id, s.origin
-         FROM s JOIN run_io i ON i.source_io_id = s.io_id AND i.direction = 'input'
-        WHERE s.mode = 'content' OR i.kind = 'variable'`,
-      { ':seeds': JSON.stringify(seeds) },
+       SELECT DISTINCT i.run_id, s.io_id, src.component_id
+         FROM s
+         JOIN run_io i ON i.source_io_id = s.io_id AND i.direction = 'input'
+         JOIN run_io v ON v.id = s.io_id
+         JOIN runs src ON src.id = v.run_id
+        WHERE (s.mode = 'content' OR i.kind = 'variable')
+          AND i.run_id IN (SELECT value FROM json_each(:latest))`,
+      { ':seeds': JSON.stringify(seeds), ':latest': JSON.stringify([...latestByRun.keys()]) },
       row => {
-        const run = latestByRun.get(String(row[0]));
-        const origin = row[1] as number;
-        if (run && origin !== run.componentId) {
-          const set = upstream.get(run.runId) ?? new Set<number>();
-          set.add(origin);
-          upstream.set(run.runId, set);
+        const run = latestByRun.get(String(row[0]))!;
+        const origin = (row[2] as number | null) ?? seedOrigin.get(String(row[1])) ?? null;
+        if (origin === null) {
+          untagged.push([run.runId, String(row[1])]);
+        } else if (origin !== run.componentId) {
+          (upstream.get(run.runId) ?? upstream.set(run.runId, new Set()).get(run.runId)!).add(origin);
         }
       }
     );
+    for (const [runId, ioId] of untagged) {
+      const origin = nearestComponent(db, ioId);
+      const run = latestByRun.get(runId)!;
+      if (origin !== null && origin !== run.componentId) {
+        (upstream.get(runId) ?? upstream.set(runId, new Set()).get(runId)!).add(origin);
+      }
+    }
     const order = componentOrder(db, notebookPath);
     const added = new Set<string>();
     for (const [runId, origins] of upstream) {
@@ -304,12 +317,16 @@ function newerInputs(db: Database, notebookPath: string): [string, StaleReason &
        FROM latest l
        JOIN runs r ON r.id = l.run_id
        JOIN run_io i ON i.run_id = r.id AND i.direction = 'input'
-       JOIN run_io o ON o.kind = i.kind AND o.name = i.name AND o.direction = 'output'
-                    AND o.created_at > r.started_at
+       -- the newest later version (run_io_by_name, walked from the newest end)
+       JOIN run_io o ON o.id = (
+              SELECT n.id FROM run_io n JOIN runs rn ON rn.id = n.run_id
+               WHERE n.kind = i.kind AND n.name = i.name AND n.direction = 'output'
+                 AND n.created_at > r.started_at
+                 AND rn.component_id IS NOT l.component_id
+                 AND (i.kind = 'file' OR rn.notebook_path IS r.notebook_path)
+               ORDER BY n.created_at DESC, n.rowid DESC LIMIT 1)
        JOIN runs ro ON ro.id = o.run_id
-      WHERE ro.component_id IS NOT l.component_id
-        AND (i.kind = 'file' OR ro.notebook_path IS r.notebook_path)
-      ORDER BY l.run_id, i.kind, i.name, o.created_at DESC, o.rowid DESC`,
+      ORDER BY l.run_id, i.kind, i.name`,
     { ':nb': notebookPath },
     row => {
       const key = JSON.stringify([row[0], row[1], row[2]]);
@@ -487,6 +504,27 @@ function componentKeyOf(db: Database, notebookPath: string, componentId: number)
       'SELECT notebook_path, name FROM components WHERE id = ?',
       [componentId],
       row => nodeKey(notebookPath, String(row[0]), String(row[1]))
+    )[0] ?? null
+  );
+}
+
+/** The component of the nearest component run upstream of a version made by an untagged run. */
+function nearestComponent(db: Database, ioId: string): number | null {
+  return (
+    selectAll(
+      db,
+      `WITH RECURSIVE up(io_id, depth) AS (
+         SELECT :io, 0
+         UNION
+         SELECT i.source_io_id, up.depth + 1 FROM up
+           JOIN run_io o ON o.id = up.io_id
+           JOIN runs r ON r.id = o.run_id AND r.component_id IS NULL
+           JOIN run_io i ON i.run_id = o.run_id AND i.direction = 'input' AND i.source_io_id IS NOT NULL
+          WHERE up.depth < 20)
+       SELECT r.component_id FROM up JOIN run_io x ON x.id = up.io_id JOIN runs r ON r.id = x.run_id
+        WHERE r.component_id IS NOT NULL ORDER BY up.depth LIMIT 1`,
+      { ':io': ioId },
+      row => row[0] as number
     )[0] ?? null
   );
 }

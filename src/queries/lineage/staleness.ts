@@ -174,7 +174,8 @@ export function staleness(
            SELECT o.id, s.mode
              FROM s
              JOIN run_io i ON i.source_io_id = s.io_id AND i.direction = 'input'
-             JOIN run_io o ON o.run_id = i.run_id AND o.direction = 'output'
+             -- (without it, SQLite builds an automatic index at every step of the walk)
+             JOIN run_io o INDEXED BY run_io_by_run ON o.run_id = i.run_id AND o.direction = 'output'
             WHERE (s.mode = 'content' OR (i.kind = 'variable' AND o.kind = 'variable'))
               AND (o.depends_on IS NULL
                    OR EXISTS (SELECT 1 FROM json_each(o.depends_on) d WHERE d.value = i.id)))
@@ -260,7 +261,7 @@ function upstreamComponents(db: Database, notebookPath: string): [string, number
          UNION
          SELECT i.source_io_id FROM up
            JOIN run_io o ON o.id = up.io_id
-           JOIN run_io i ON i.run_id = o.run_id AND i.direction = 'input' AND i.source_io_id IS NOT NULL
+           JOIN run_io i INDEXED BY run_io_by_run ON i.run_id = o.run_id AND i.direction = 'input' AND i.source_io_id IS NOT NULL
           WHERE o.depends_on IS NULL OR EXISTS (SELECT 1 FROM json_each(o.depends_on) d WHERE d.value = i.id))
      SELECT DISTINCT r.notebook_path, r.component_id
        FROM up JOIN run_io o ON o.id = up.io_id JOIN runs r ON r.id = o.run_id
@@ -395,7 +396,7 @@ function kernelState(
            UNION
            SELECT anc.name, i.source_io_id FROM anc
              JOIN run_io o ON o.id = anc.io_id
-             JOIN run_io i ON i.run_id = o.run_id AND i.direction = 'input' AND i.kind = 'variable'
+             JOIN run_io i INDEXED BY run_io_by_run ON i.run_id = o.run_id AND i.direction = 'input' AND i.kind = 'variable'
                           AND i.source_io_id IS NOT NULL
             WHERE o.depends_on IS NULL OR EXISTS (SELECT 1 FROM json_each(o.depends_on) d WHERE d.value = i.id))
          SELECT name, io_id FROM anc`,
@@ -471,7 +472,7 @@ function upstreamCells(db: Database, ioId: string): Set<string> {
          UNION
          SELECT i.source_io_id FROM up
            JOIN run_io o ON o.id = up.io_id
-           JOIN run_io i ON i.run_id = o.run_id AND i.direction = 'input' AND i.kind = 'variable'
+           JOIN run_io i INDEXED BY run_io_by_run ON i.run_id = o.run_id AND i.direction = 'input' AND i.kind = 'variable'
                         AND i.source_io_id IS NOT NULL
           WHERE o.depends_on IS NULL OR EXISTS (SELECT 1 FROM json_each(o.depends_on) d WHERE d.value = i.id))
        SELECT DISTINCT r.notebook_path, r.cell_id
@@ -519,7 +520,7 @@ function nearestComponent(db: Database, ioId: string): number | null {
          SELECT i.source_io_id, up.depth + 1 FROM up
            JOIN run_io o ON o.id = up.io_id
            JOIN runs r ON r.id = o.run_id AND r.component_id IS NULL
-           JOIN run_io i ON i.run_id = o.run_id AND i.direction = 'input' AND i.source_io_id IS NOT NULL
+           JOIN run_io i INDEXED BY run_io_by_run ON i.run_id = o.run_id AND i.direction = 'input' AND i.source_io_id IS NOT NULL
           WHERE up.depth < 20)
        SELECT r.component_id FROM up JOIN run_io x ON x.id = up.io_id JOIN runs r ON r.id = x.run_id
         WHERE r.component_id IS NOT NULL ORDER BY up.depth LIMIT 1`,

@@ -110,7 +110,7 @@ export function traceUpstream(db: Database, ioId: string, opts?: ITraceOptions):
        SELECT coalesce(s.id, i.id)
          FROM v
          JOIN run_io o ON o.id = v.io_id AND o.direction = 'output'
-         JOIN run_io i ON i.run_id = o.run_id AND i.direction = 'input' AND ${MADE_FROM('o', 'i')}
+         JOIN run_io i INDEXED BY run_io_by_run ON i.run_id = o.run_id AND i.direction = 'input' AND ${MADE_FROM('o', 'i')}
          LEFT JOIN run_io s ON s.id = i.source_io_id
         LIMIT :limit)
      SELECT io_id FROM v`,
@@ -136,13 +136,13 @@ export function traceDownstream(db: Database, ioId: string, opts?: ITraceOptions
        SELECT coalesce(o.id, i.id)
          FROM v
          JOIN run_io i ON i.source_io_id = v.io_id AND i.direction = 'input'
-         LEFT JOIN run_io o ON o.run_id = i.run_id AND o.direction = 'output' AND ${MADE_FROM('o', 'i')}
+         LEFT JOIN run_io o INDEXED BY run_io_by_run ON o.run_id = i.run_id AND o.direction = 'output' AND ${MADE_FROM('o', 'i')}
        UNION
        -- a value from outside: what its run made from it
        SELECT o.id
          FROM v
          JOIN run_io i ON i.id = v.io_id AND i.direction = 'input' AND i.source_io_id IS NULL
-         JOIN run_io o ON o.run_id = i.run_id AND o.direction = 'output' AND ${MADE_FROM('o', 'i')}
+         JOIN run_io o INDEXED BY run_io_by_run ON o.run_id = i.run_id AND o.direction = 'output' AND ${MADE_FROM('o', 'i')}
         LIMIT :limit)
      SELECT io_id FROM v`,
     { ':root': root.id, ':limit': maxNodes + 1 },

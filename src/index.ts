@@ -57,6 +57,7 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     performance.mark('plumbline:activate');
     void loadSqlJs().catch(() => undefined); // retried when needed
     const prefetched = snapshotCache.load();
+    void app.started.then(() => performance.mark('plumbline:shell-started'));
     void app.restored.then(() => performance.mark('plumbline:shell-restored'));
     const sync = new ReplicaSync({
       loadSql: loadSqlJs,

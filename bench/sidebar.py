@@ -30,6 +30,8 @@ from _pipeline_store import PIPELINE, build, notebook_json  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 300.0
+COLD_KEPT_MS = 300.0  # after a reload with a kept snapshot
+COLD_FIRST_VISIT_MS = 1000.0  # a first visit (download), 10,000 runs
 
 
 def run_ui(runs: int, baseline_runs: int, rounds: int, keep: bool):
@@ -85,15 +87,25 @@ def main() -> int:
         met = met and ms_big <= TARGET_MS
     print(f"target: sidebar render with {args.runs:,} runs <= {TARGET_MS:.0f} ms -> {'MET' if met else 'NOT MET'}")
     lab = statistics.median(c["labStartMs"] for kind in big["cold"].values() for c in kind)
-    print(f"cold: page reloaded with the runs sidebar open, from the replica's load start to the first row drawn "
-          f"(medians; baseline: JupyterLab's own start to that point, {lab:.0f} ms):")
-    for kind, label in (("download", "no snapshot kept (first visit)"), ("kept", "snapshot kept in the browser")):
+    shell = statistics.median(c["shellMs"] for kind in big["cold"].values() for c in kind)
+    started = statistics.median(c["startedMs"] for kind in big["cold"].values() for c in kind)
+    print(f"cold: page reloaded with the runs sidebar open (medians). Baselines of the same loads: JupyterLab's own "
+          f"start to Plumbline's activation {lab:.0f} ms, to its shell started (app.started) {started:.0f} ms, "
+          f"to its layout restored (app.restored) {shell:.0f} ms:")
+    for kind, label, target in (("download", "no snapshot kept (first visit)", COLD_FIRST_VISIT_MS),
+                                ("kept", "snapshot kept in the browser", COLD_KEPT_MS)):
         loads = big["cold"][kind]
         draw = statistics.median(c["drawMs"] for c in loads)
         ready = statistics.median(c["readyMs"] for c in loads)
+        after = statistics.median(c["afterShellMs"] for c in loads)
+        after_started = statistics.median(c["afterStartedMs"] for c in loads)
         downloads = sum(c["downloaded"] for c in loads)
-        print(f"  {label:<32} replica ready {ready:>6.0f} ms ({ready / lab:.2f}x), first row drawn {draw:>6.0f} ms "
-              f"({downloads}/{len(loads)} loads downloaded the snapshot) -> {'MET' if draw <= TARGET_MS else 'NOT MET'}")
+        print(f"  {label:<32} replica ready {ready:>6.0f} ms after its load start ({ready / lab:.2f}x JupyterLab's "
+              f"start), first row drawn {draw:>6.0f} ms after it: {after_started:>6.0f} ms after the shell started, "
+              f"{after:>6.0f} ms after the layout was restored ({downloads}/{len(loads)} loads downloaded the snapshot)")
+        print(f"  target: first row <= {target:.0f} ms after the shell is ready ({label}): after app.started -> "
+              f"{'MET' if after_started <= target else 'NOT MET'}; after app.restored -> "
+              f"{'MET' if after <= target else 'NOT MET'}")
     return 0
 
 

@@ -6,30 +6,35 @@ except ImportError:  # running from a source tree that was never built
     __version__ = "dev"
 
 
+#: The public API: name -> the module that defines it. Each loads on first use, so
+#: the server and the recorder do not pay for it at import; dir(plumbline) lists
+#: them all. A capability adds its names here.
+_PUBLIC = {
+    "check": ".checks",
+    "ComponentTests": ".checks",
+    "load": ".artifacts.load",
+    "drift": ".monitoring.api",  # (plumbline.monitoring.drift is the module of the measures)
+    "profile": ".monitoring.api",
+    "DriftResult": ".monitoring.api",
+    "Profile": ".monitoring.profiles",
+}
+
+__all__ = sorted(_PUBLIC) + ["__version__"]
+
+
 def __getattr__(name):
-    # The checks API (plumbline.check, plumbline.ComponentTests) loads on first
-    # use, so the server and the recorder do not pay for it at import.
-    if name in ("check", "ComponentTests"):
-        from . import checks
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module 'plumbline' has no attribute {name!r}")
+    from importlib import import_module
 
-        return getattr(checks, name)
-    if name == "load":
-        from .artifacts.load import load
-
-        return load
-    if name in ("drift", "profile", "DriftResult"):
-        from .monitoring import api  # (plumbline.monitoring.drift is the module of the measures)
-
-        return getattr(api, name)
-    if name == "Profile":
-        from .monitoring.profiles import Profile
-
-        return Profile
-    raise AttributeError(f"module 'plumbline' has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
 
 
 def __dir__():
-    return sorted(list(globals()) + ["check", "ComponentTests", "load", "drift", "profile", "Profile", "DriftResult"])
+    return sorted(set(globals()) | set(_PUBLIC))
 
 
 def _jupyter_labextension_paths():

@@ -7,7 +7,7 @@
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookActions, NotebookPanel } from '@jupyterlab/notebook';
-import { ServerConnection } from '@jupyterlab/services';
+import { Contents, ServerConnection } from '@jupyterlab/services';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
 import { PromiseDelegate } from '@lumino/coreutils';
@@ -19,6 +19,7 @@ import { componentsPlugin } from './components/plugin';
 import { watchNotebook } from './kernel/autoload';
 import { lineagePlugin } from './lineage/plugin';
 import { IndexedDBSnapshotCache } from './replica/cache';
+import { RenameLog } from './replica/renames';
 import { loadSqlJs } from './replica/sqljs';
 import { ReplicaSync } from './replica/sync';
 import { runsPlugin } from './runs/plugin';
@@ -51,8 +52,16 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
     // The kept snapshot is used only once the settings say so (they may turn it off).
     const settingsLoaded = new PromiseDelegate<void>();
     let reported = '';
+    // Cold start: the wasm's fetch and compile and the kept snapshot's IndexedDB read start
+    // now, in parallel with the settings and with JupyterLab's own start.
+    performance.mark('plumbline:activate');
+    void loadSqlJs().catch(() => undefined); // retried when needed
+    const prefetched = snapshotCache.load();
+    void app.started.then(() => performance.mark('plumbline:shell-started'));
+    void app.restored.then(() => performance.mark('plumbline:shell-restored'));
     const sync = new ReplicaSync({
       loadSql: loadSqlJs,
+      prefetched,
       cache: async () => {
         await settingsLoaded.promise;
         return settings.keepReplica ? snapshotCache : null;
@@ -69,6 +78,7 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
       }
     });
     const plumbline = new Plumbline(sync, fetchConfig(), settings);
+    plumbline.followRenames(app.serviceManager.contents);
     const config = plumbline.config;
 
     const poll = new Poll({
@@ -110,8 +120,10 @@ const plugin: JupyterFrontEndPlugin<IPlumbline> = {
         onWarning: (path, message) => {
           // Recording goes on (runs wait in memory), but the user must know why.
           Notification.warning(trans.__('Plumbline (%1): %2', path, message), { autoClose: false });
-        }
+        },
+        onSession: session => plumbline.setRecorderSession(notebook, session)
       });
+      notebook.disposed.connect(() => plumbline.setRecorderSession(notebook, undefined));
     });
 
     if (settingRegistry) {
@@ -149,6 +161,47 @@ class Plumbline implements IPlumbline {
   ) {}
 
   readonly settingsChanged = new Signal<this, void>(this);
+  readonly recorderSessionChanged = new Signal<this, NotebookPanel>(this);
+
+  recorderSession(notebook: NotebookPanel): string | null | undefined {
+    return this._sessions.get(notebook);
+  }
+
+  setRecorderSession(notebook: NotebookPanel, session: string | null | undefined): void {
+    if (this._sessions.get(notebook) === session && (session !== undefined || !this._sessions.has(notebook))) {
+      return;
+    }
+    if (session === undefined) {
+      this._sessions.delete(notebook);
+    } else {
+      this._sessions.set(notebook, session);
+    }
+    this.recorderSessionChanged.emit(notebook);
+  }
+
+  formerPaths(path: string): string[] {
+    return this._renames.formerPaths(path);
+  }
+
+  /**
+   * The server moves a renamed notebook's history when the contents service says so;
+   * until the replica has the move, views read the former path too, and the replica is
+   * refreshed a few times so that the move arrives in a second, not at the next poll.
+   */
+  followRenames(contents: Contents.IManager): void {
+    contents.fileChanged.connect((_, change) => {
+      if (change.type !== 'rename' || !change.oldValue?.path || !change.newValue?.path) {
+        return;
+      }
+      this._renames.add(change.oldValue.path, change.newValue.path);
+      for (const delay of [100, 400, 1000, 2500, 5000]) {
+        window.setTimeout(() => void this.sync.refresh().catch(() => undefined), delay);
+      }
+    });
+  }
+
+  private _sessions = new Map<NotebookPanel, string | null>();
+  private _renames = new RenameLog();
 }
 
 export default [plugin, runsPlugin, componentsPlugin, lineagePlugin];

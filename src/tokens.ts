@@ -1,4 +1,5 @@
 import { Token } from '@lumino/coreutils';
+import type { NotebookPanel } from '@jupyterlab/notebook';
 import type { ISignal } from '@lumino/signaling';
 
 import type { IServerConfig } from './api/client';
@@ -18,6 +19,10 @@ export namespace CommandIDs {
   export const componentHistory = 'plumbline:component-history';
   export const trace = 'plumbline:trace';
   export const sqlConsole = 'plumbline:sql-console';
+  export const openGraph = 'plumbline:open-graph';
+  export const navigateBack = 'plumbline:navigate-back';
+  export const navigateForward = 'plumbline:navigate-forward';
+  export const pinView = 'plumbline:pin-view';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */
@@ -44,6 +49,19 @@ export interface IPlumbline {
   readonly settings: Readonly<IPlumblineSettings>;
   /** Emitted when the settings changed. */
   readonly settingsChanged: ISignal<IPlumbline, void>;
+  /**
+   * The recorder session of a notebook's kernel (whose kernel_bindings say what the
+   * kernel holds): its id, null while a kernel (re)starts and holds nothing yet,
+   * undefined when the notebook has no recorded kernel.
+   */
+  recorderSession(notebook: NotebookPanel): string | null | undefined;
+  /** Emitted with the notebook whose recorder session changed. */
+  readonly recorderSessionChanged: ISignal<IPlumbline, NotebookPanel>;
+  /**
+   * The paths a notebook had before renames made in this browser, newest first, whose
+   * move the replica may not have received yet (views read them too meanwhile).
+   */
+  formerPaths(path: string): string[];
 }
 
 export const IPlumbline = new Token<IPlumbline>(

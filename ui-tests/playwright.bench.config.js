@@ -11,6 +11,7 @@ module.exports = {
   reporter: [['list']],
   webServer: {
     ...base.webServer,
-    command: 'jupyter lab --config bench/jupyter_server_bench_config.py --allow-root'
+    // The same port as the UI tests' (PLUMBLINE_UI_PORT): two checkouts bench side by side.
+    command: `jupyter lab --config bench/jupyter_server_bench_config.py --allow-root --ServerApp.port=${process.env.PLUMBLINE_UI_PORT || '8888'}`
   }
 };

@@ -16,7 +16,10 @@ Modules, one job each:
 * ``names.py`` — the scope walker (reads, writes, deletes, calls, imports,
   definitions; where a mutation's name lives);
 * ``mutations.py`` — which syntax mutates which object (``MUTATING_METHODS``);
-* ``ambient.py`` — builtins and IPython-injected names, which are not reads.
+* ``ambient.py`` — builtins and IPython-injected names, which are not reads;
+* ``dependencies.py`` — per value: the namespace names each bound or mutated
+  name was made from, statement by statement (``dependencies``), and which
+  values passed through a call (``through_calls``: they may come from a file).
 
 What it cannot see (run time can): aliasing (``a = df; a["x"] = 1`` mutates
 ``df``'s object but reports ``a``), objects mutated by a function they are
@@ -26,13 +29,13 @@ passed to (``np.random.shuffle(arr)``), names bound by ``from m import *``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
 
 from .ambient import is_ambient
 from .magics import parse_cell
 from .mutations import MUTATING_METHODS
-from .names import ScopeWalker
+from .dependencies import DependencyWalker
 
 __all__ = ["CellAnalysis", "analyze", "MUTATING_METHODS"]
 
@@ -49,6 +52,14 @@ class CellAnalysis:
     definitions: frozenset[str] = _EMPTY  # functions and classes defined at top level
     calls: frozenset[str] = _EMPTY        # bare names called that resolve to the namespace
     error: Optional[str] = None           # why the cell could not be analyzed; sets empty
+    #: name bound or mutated -> the reads its value was made from (a constant: none)
+    dependencies: Mapping[str, frozenset[str]] = field(default_factory=dict, hash=False, compare=False)
+    #: bound or mutated names whose value passed through a call (so maybe through a file read)
+    through_calls: frozenset[str] = _EMPTY
+
+    def depends_on(self, name: str) -> Optional[frozenset[str]]:
+        """The reads ``name``'s value came from; None when the cell did not bind it (run time did)."""
+        return self.dependencies.get(name)
 
 
 def analyze(source: str, *, mutating_methods: frozenset[str] = MUTATING_METHODS) -> CellAnalysis:
@@ -61,8 +72,8 @@ def analyze(source: str, *, mutating_methods: frozenset[str] = MUTATING_METHODS)
     except Exception as exc:  # noqa: BLE001 - a bad cell must never break the recorder
         return CellAnalysis(error=f"{type(exc).__name__}: {exc}")
     try:
-        walker = ScopeWalker(frozenset(mutating_methods))
-        walker.visit(tree)
+        walker = DependencyWalker(frozenset(mutating_methods))
+        walker.walk_cell(tree.body)
     except Exception as exc:  # noqa: BLE001 - e.g. RecursionError on absurdly nested code
         return CellAnalysis(error=f"analysis failed: {type(exc).__name__}: {exc}")
     f = walker.facts
@@ -80,4 +91,6 @@ def analyze(source: str, *, mutating_methods: frozenset[str] = MUTATING_METHODS)
         imports=frozenset(f.imports),
         definitions=frozenset(f.definitions),
         calls=from_namespace(f.calls),
+        dependencies=dict(walker.dependencies),
+        through_calls=frozenset(walker.through_calls),
     )

@@ -34,8 +34,13 @@ def unload_ipython_extension(shell: Any) -> None:
 
 
 def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Optional[str] = None,
-             kind: str = "kernel", task_run_id: Optional[str] = None) -> CellRecorder:
-    """Start recording in ``shell`` (idempotent: a second call only updates the path).
+             kind: str = "kernel", task_run_id: Optional[str] = None,
+             client: Optional[str] = None) -> CellRecorder:
+    """Start recording in ``shell`` (idempotent: a second call only says which notebook is which).
+
+    ``client`` is the session id a front end's kernel connection puts in the
+    header of its requests: a kernel shared by two notebooks ("use kernel from
+    other session") records each cell under the notebook that sent it.
 
     A store that cannot be used now (locked, full, read-only, corrupt, a folder
     that cannot be created) does not stop recording: the runs wait in memory,
@@ -50,13 +55,15 @@ def activate(shell: Any = None, *, notebook_path: Optional[str] = None, db: Opti
             raise RuntimeError("plumbline.kernel.activate() needs an IPython kernel or shell.")
     if _recorder is not None:
         if notebook_path:
-            _recorder.notebook_path = notebook_path
+            _recorder.set_notebook(notebook_path, client)
         return _recorder
     store_path = resolve_store_path(db)
     _recorder = CellRecorder(
         shell, store_path, notebook_path=notebook_path or _session_notebook_path(store_path), kind=kind,
         task_run_id=task_run_id,
     )
+    if notebook_path and client:
+        _recorder.set_notebook(notebook_path, client)
     shell.events.register("pre_run_cell", _recorder.pre_run_cell)
     shell.events.register("post_run_cell", _recorder.post_run_cell)
     register_atexit(_recorder)

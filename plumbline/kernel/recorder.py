@@ -45,7 +45,11 @@ class CellRecorder:
 
         self.shell = shell
         self.store_path = Path(store_path)
+        # The notebook of requests from a client nobody named (a console, nbclient), and the
+        # notebook of each front-end connection that said which it is (a shared kernel).
         self.notebook_path = notebook_path
+        self._notebook_of_client: dict[str, str] = {}
+        self._current_path: Optional[str] = notebook_path  # the notebook of the cell running now
         self.session = KernelSession(
             id=str(uuid.uuid4()),
             hostname=socket.gethostname(),
@@ -66,13 +70,27 @@ class CellRecorder:
         # (run id, component, the cell's info, the exception shown before it ran)
         self._running: list[Optional[tuple[str, Optional[ComponentCell], Any, Any]]] = []
         self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
-        self.lineage = Lineage(shell, self.backlog.put, self.store_path.parent, warn)
+        self.lineage = Lineage(shell, self.backlog.put, self.store_path.parent, warn, session=self.session.id)
         self.monitor = KernelMonitor(self.backlog.put, lambda: self.backlog.store, self.store_path.parent, warn,
-                                     lambda: self.notebook_path)
+                                     lambda: self._current_path)
         self.lineage.observers.append(self.monitor.on_outputs)  # profiles of component outputs
         self.backlog.put(Store.register_session, self.session)
         self.backlog.put(Store.mark_orphaned_runs, self.session.hostname, pid_alive, self.session.id)
         self.backlog.report()  # a store unusable from the start is said now, once
+
+    def set_notebook(self, notebook_path: str, client: Optional[str] = None) -> None:
+        """Requests from ``client`` (a kernel connection's session id) come from ``notebook_path``.
+
+        Without a client (or for the client whose notebook was the default), the
+        default notebook changes too: a rename reaches requests of any client.
+        """
+        if not client:
+            self.notebook_path = notebook_path
+            return
+        before = self._notebook_of_client.get(client)
+        self._notebook_of_client[client] = notebook_path
+        if self.notebook_path is None or self.notebook_path == before:
+            self.notebook_path = notebook_path
 
     @property
     def store(self) -> Optional[Store]:
@@ -85,7 +103,10 @@ class CellRecorder:
         pushed = False
         try:
             waited = self.lineage.wait()  # the previous cells' outputs are hashed (see lineage/__init__.py)
-            metadata = self._request_metadata()
+            request = self._request()
+            metadata = request.get("metadata") or {}
+            metadata = metadata if isinstance(metadata, dict) else {}
+            self._current_path = self._notebook_of(request)
             component = parse_component(metadata)
             analysis, stored_analysis = analysis_of(info.raw_cell or "")
             run = RunStart(
@@ -93,7 +114,7 @@ class CellRecorder:
                 kernel_session=self.session.id,
                 code=info.raw_cell or "",
                 started_at=time.time(),
-                notebook_path=self.notebook_path,
+                notebook_path=self._current_path,
                 cell_id=getattr(info, "cell_id", None) or metadata.get("cellId"),
                 component_name=component.name if component else None,
                 execution_count=getattr(self.shell, "execution_count", None),
@@ -180,10 +201,10 @@ class CellRecorder:
 
     # -- internals -------------------------------------------------------------
 
-    def _request_metadata(self) -> dict:
-        """Metadata of the execute request: JupyterLab sends the cell's metadata."""
-        if self.cell_metadata is not None:
-            return self.cell_metadata
+    def _request(self) -> dict:
+        """The execute request: JupyterLab sends the cell's metadata, and its connection's session id."""
+        if self.cell_metadata is not None:  # a pipeline task process: no kernel, no request
+            return {"metadata": self.cell_metadata}
         kernel = getattr(self.shell, "kernel", None)
         if kernel is None:
             return {}
@@ -193,15 +214,23 @@ class CellRecorder:
             parent = kernel.get_parent()
         except Exception:
             return {}
-        metadata = (parent or {}).get("metadata") or {}
-        return metadata if isinstance(metadata, dict) else {}
+        return parent if isinstance(parent, dict) else {}
+
+    def _notebook_of(self, request: dict) -> Optional[str]:
+        """The notebook that sent this request: its connection's, else the default one."""
+        if self._notebook_of_client:
+            header = request.get("header")
+            client = header.get("session") if isinstance(header, dict) else None
+            if client in self._notebook_of_client:
+                return self._notebook_of_client[client]
+        return self.notebook_path
 
     def _previous_check_details(self, component: str, spec_id: str) -> Optional[dict]:
         self.backlog.flush()  # results of the previous run may still wait in the backlog
         store = self.store
         if store is None:
             return None
-        return store.previous_check_details(self.notebook_path or "", component, spec_id)
+        return store.previous_check_details(self._current_path or "", component, spec_id)
 
     def _on_dirty(self, run_ids: list[str], dirty: Optional[bool]) -> None:
         self.backlog.put(Store.set_git_dirty, run_ids, dirty)

@@ -12,13 +12,14 @@ from .errors import (
 )
 from .feed import REPLICATED_TABLES
 from .location import default_store_path, resolve_store_path
-from .models import ArtifactRecord, CheckRecord, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, io_id
+from .models import ArtifactRecord, Binding, CheckRecord, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, io_id
 from .monitoring import DriftColumnRecord, DriftRecord, ProfileRecord
 from .runs import code_hash
 from .store import Store
 
 __all__ = [
     "ArtifactRecord",
+    "Binding",
     "CheckRecord",
     "ComponentInfo",
     "DriftColumnRecord",

@@ -16,6 +16,7 @@ REPLICATED_TABLES = (
     "code_snapshots", "kernel_sessions", "components", "runs", "check_results", "artifacts", "run_io", "flags",
     "pipelines", "pipeline_runs", "task_runs",
     "drift_verdicts",
+    "kernel_bindings",
 )
 
 

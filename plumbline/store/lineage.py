@@ -7,7 +7,7 @@ import time
 from typing import Iterable, Optional
 
 from .connection import Connection, clip, storable_text
-from .models import ArtifactRecord, IORecord
+from .models import ArtifactRecord, Binding, IORecord
 
 MAX_FLAG_NOTE_CHARS = 2_000
 MAX_ARTIFACT_NOTE_CHARS = 4_000
@@ -28,14 +28,17 @@ class LineageStore(Connection):
             for r in rows:
                 conn.execute(
                     "INSERT INTO run_io (id, run_id, direction, kind, name, how, type, value_hash, "
-                    "strategy, shape, columns, size_bytes, row_count, source_io_id, source_run_id, created_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+                    "strategy, shape, columns, size_bytes, row_count, source_io_id, source_run_id, depends_on, "
+                    "created_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
                     (
                         storable_text(r.id), r.run_id, r.direction, r.kind, storable_text(r.name), r.how,
                         storable_text(r.type), r.value_hash, storable_text(r.strategy),
                         None if r.shape is None else json.dumps(list(r.shape)),
                         None if r.columns is None else json.dumps([list(c) for c in r.columns]),
-                        r.size_bytes, r.row_count, r.source_io_id, r.source_run_id, r.created_at,
+                        r.size_bytes, r.row_count, r.source_io_id, r.source_run_id,
+                        None if r.depends_on is None else json.dumps([storable_text(d) for d in r.depends_on]),
+                        r.created_at,
                     ),
                 )
                 if r.direction == "input" and r.kind == "file" and r.source_io_id is None and r.value_hash:
@@ -46,6 +49,29 @@ class LineageStore(Connection):
                         "AND o.run_id != ? AND o.created_at <= ? ORDER BY o.created_at DESC LIMIT 1) WHERE id = ?",
                         (storable_text(r.name), r.value_hash, r.run_id, r.created_at, storable_text(r.id)),
                     )
+
+    def record_bindings(self, session_id: str, run_id: Optional[str], at: float,
+                        bindings: Iterable[Binding]) -> None:
+        """What names of a kernel hold now (after run ``run_id`` changed them); one row per name, updated."""
+        rows = [(session_id, storable_text(b.name), None if b.io_id is None else storable_text(b.io_id), run_id,
+                 int(b.deleted), at) for b in bindings]
+        if not rows:
+            return
+        with self._write() as conn:
+            # Only a change bumps seq (and so replicates): a replayed write is a no-op.
+            conn.executemany(
+                "INSERT INTO kernel_bindings (kernel_session, name, io_id, changed_by, deleted, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (kernel_session, name) DO UPDATE SET "
+                "io_id = excluded.io_id, changed_by = excluded.changed_by, deleted = excluded.deleted, "
+                "updated_at = excluded.updated_at "
+                "WHERE io_id IS NOT excluded.io_id OR deleted IS NOT excluded.deleted",
+                rows,
+            )
+
+    def bindings(self, session_id: str) -> dict[str, dict]:
+        """What each name of a kernel session holds: name -> its kernel_bindings row."""
+        rows = self._read("SELECT * FROM kernel_bindings WHERE kernel_session = ? ORDER BY name", (session_id,))
+        return {r["name"]: dict(r) for r in rows}
 
     def record_artifact(self, io_id: str, artifact: Optional[ArtifactRecord], note: Optional[str] = None) -> None:
         """Link an output to its materialized copy (stored once per content), or say why there is none."""

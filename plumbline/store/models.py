@@ -111,6 +111,9 @@ class IORecord:
     # looks for the latest output of the same path with the same content.
     source_io_id: Optional[str] = None
     source_run_id: Optional[str] = None
+    # Outputs: the ids of the run's inputs this value was made from (() : none, a
+    # constant); None: not known, readers take every input of the run.
+    depends_on: Optional[tuple[str, ...]] = None
 
     def __post_init__(self) -> None:
         if self.direction not in IO_DIRECTIONS or self.kind not in IO_KINDS or self.how not in IO_HOWS:
@@ -119,6 +122,15 @@ class IORecord:
     @property
     def id(self) -> str:
         return io_id(self.run_id, self.direction, self.kind, self.name)
+
+
+@dataclass(frozen=True)
+class Binding:
+    """What one name of a kernel holds after a cell: a row of ``kernel_bindings``."""
+
+    name: str
+    io_id: Optional[str]  # the recorded output it holds; None: a value no recorded run made
+    deleted: bool = False
 
 
 @dataclass(frozen=True)

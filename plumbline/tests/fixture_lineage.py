@@ -11,8 +11,9 @@ The story (times are T0 + seconds):
   pipeline.ipynb, kernel session-p
     10 load       reads file data/flights.csv (from outside)        -> raw
     20 clean      reads raw                                         -> df (assigned)
-    30 featurize  reads df                                          -> df (mutated), file features.parquet
-    40 split      reads df                                          -> X_train, X_test, y_train, y_test
+    30 featurize  reads df                                          -> df (mutated), file features.parquet,
+                                                                       FEATURES (a constant: depends on nothing)
+    40 split      reads df, FEATURES                                -> X_train, X_test, y_train, y_test
     50 train      reads X_train, y_train                            -> model
     60 predict    reads model, X_test                               -> predictions
     70 (no component) reads predictions                             -> nothing (a peek)
@@ -21,6 +22,10 @@ The story (times are T0 + seconds):
   pipeline.ipynb again
     90 clean      (code changed) reads raw                          -> df with other content
   flags: predictions (run 60) and summary (run 80) are wrong.
+  Every variable output names the inputs it was made from (depends_on: all its
+  run's inputs, FEATURES none; file outputs: not known). What the kernels
+  hold at the end (kernel_bindings): session-p each name's latest version,
+  session-r summary.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from __future__ import annotations
 import json
 import sys
 
-from plumbline.store import IORecord, KernelSession, RunEnd, RunStart, Store, io_id
+from plumbline.store import Binding, ComponentInfo, IORecord, KernelSession, RunEnd, RunStart, Store, io_id
 
 from .fixture_store import first_page
 
@@ -46,12 +51,13 @@ RUNS = [
      [("variable", "raw", "h-raw", "run-load")],
      [("variable", "df", "assigned", "h-df1", 950)]),
     ("run-feat", 30, "pipeline.ipynb", "session-p", "cell-feat", "featurize",
-     "df['speed'] = df['distance'] / df['time']\ndf.to_parquet('features.parquet')",
+     "df['speed'] = df['distance'] / df['time']\ndf.to_parquet('features.parquet')\nFEATURES = ['speed']",
      [("variable", "df", "h-df1", "run-clean")],
-     [("variable", "df", "mutated", "h-df2", 950), ("file", "features.parquet", "written", "f-feat", None)]),
+     [("variable", "df", "mutated", "h-df2", 950), ("file", "features.parquet", "written", "f-feat", None),
+      ("variable", "FEATURES", "assigned", "h-features", 1)]),
     ("run-split", 40, "pipeline.ipynb", "session-p", "cell-split", "split",
-     "X_train, X_test, y_train, y_test = split(df)",
-     [("variable", "df", "h-df2", "run-feat")],
+     "X_train, X_test, y_train, y_test = split(df[FEATURES])",
+     [("variable", "df", "h-df2", "run-feat"), ("variable", "FEATURES", "h-features", "run-feat")],
      [("variable", "X_train", "assigned", "h-xtr", 700), ("variable", "X_test", "assigned", "h-xte", 250),
       ("variable", "y_train", "assigned", "h-ytr", 700), ("variable", "y_test", "assigned", "h-yte", 250)]),
     ("run-train", 50, "pipeline.ipynb", "session-p", "cell-train", "train",
@@ -77,6 +83,9 @@ RUNS = [
 ]
 
 FLAGS = [("run-predict", "predictions"), ("run-report", "summary")]
+CONSTANTS = {("run-feat", "FEATURES")}  # outputs that depend on no input
+DEFINITIONS = {"clean": ComponentInfo(owner="ana", description="Drops flights with missing values.",
+                                      tags=("quality",))}
 
 
 def build(path: str) -> Store:
@@ -88,7 +97,8 @@ def build(path: str) -> Store:
         started = T0 + at
         store.start_run(RunStart(id=run_id, kernel_session=session, code=code, started_at=started,
                                  notebook_path=notebook, cell_id=cell, component_name=component,
-                                 execution_count=count, git_commit="0123abcd"))
+                                 execution_count=count, git_commit="0123abcd",
+                                 component=DEFINITIONS.get(component)))
         store.finish_run(RunEnd(id=run_id, ended_at=started + 0.5 * count, status="ok", execution_count=count))
         store.record_io(
             [IORecord(run_id=run_id, direction="input", kind=kind, name=name, how="read", created_at=started,
@@ -101,9 +111,18 @@ def build(path: str) -> Store:
                         created_at=started + 0.5 * count,
                         type="file" if kind == "file" else "pandas.core.frame.DataFrame", value_hash=digest,
                         strategy="full", row_count=rows,
-                        shape=None if rows is None else (rows, 4))
+                        shape=None if rows is None else (rows, 4),
+                        depends_on=None if kind == "file" else () if (run_id, name) in CONSTANTS else tuple(
+                            io_id(run_id, "input", k, n) for k, n, _, _ in inputs))
                for kind, name, how, digest, rows in outputs]
         )
+    held: dict[tuple[str, str], str] = {}
+    for run_id, _, _, session, _, _, _, _, outputs in RUNS:
+        for kind, name, *_ in outputs:
+            if kind == "variable":
+                held[(session, name)] = run_id
+    for (session, name), run_id in sorted(held.items()):
+        store.record_bindings(session, run_id, T0 + 95, [Binding(name, io_id(run_id, "output", "variable", name))])
     for run_id, name in FLAGS:
         store.set_flag(io_id(run_id, "output", "variable", name), True, "looks wrong")
     return store

@@ -344,3 +344,89 @@ def test_never_raises():
     assert analyze(None).error  # type: ignore[arg-type]
     deep = "x = " + "(" * 5000 + "1" + ")" * 5000
     assert isinstance(analyze(deep), CellAnalysis)
+
+
+# --- per value: what each bound name was made from (issue 9) -----------------------------------
+
+def deps(src: str) -> dict:
+    a = cell(src)
+    return {name: set(names) for name, names in a.dependencies.items()}
+
+
+def test_a_constant_depends_on_nothing_even_in_a_cell_that_reads():
+    a = cell("""
+        FEATURES = ['hour', 'weekday', 'distance']
+        X = flights[FEATURES]
+        y = flights['delayed']
+    """)
+    assert a.reads == {"flights"}
+    assert deps_of(a) == {"FEATURES": set(), "X": {"flights"}, "y": {"flights"}}
+    assert a.through_calls == frozenset()  # no call: no file could have been read for them
+
+
+def deps_of(a: CellAnalysis) -> dict:
+    return {name: set(names) for name, names in a.dependencies.items()}
+
+
+def test_dependencies_follow_names_bound_earlier_in_the_cell():
+    assert deps("""
+        a = x * 2
+        b = a + 1
+        c = b if flag else 0
+    """) == {"a": {"x"}, "b": {"x"}, "c": {"x", "flag"}}
+
+
+def test_a_mutation_depends_on_its_receiver_and_what_it_is_given():
+    assert deps("model.fit(X_train, y_train)") == {"model": {"model", "X_train", "y_train"}}
+    assert deps("df['ab'] = df['a'] * scale") == {"df": {"df", "scale"}}
+    assert deps("flights.dropna(inplace=True)") == {"flights": {"flights"}}
+
+
+def test_a_rebinding_forgets_what_the_name_was_made_from_before():
+    assert deps("""
+        t = raw.copy()
+        t = 3
+    """) == {"t": set()}
+    assert deps("""
+        total = 0
+        total += extra
+    """) == {"total": {"extra"}}
+
+
+def test_compound_statements_depend_on_their_conditions_and_keep_earlier_values():
+    assert deps("""
+        z = a
+        if flag:
+            z = b
+    """) == {"z": {"a", "b", "flag"}}
+    assert deps("""
+        for row in rows:
+            acc.append(row * k)
+    """) == {"row": {"rows", "acc", "k"}, "acc": {"rows", "acc", "k"}}
+
+
+def test_functions_carry_their_free_names_to_their_callers():
+    a = cell("""
+        def scale(v):
+            return v * factor
+        out = scale(3)
+        n = 3
+    """)
+    assert deps_of(a) == {"scale": {"factor"}, "out": {"factor"}, "n": set()}
+    assert a.through_calls == {"out"}
+
+
+def test_values_through_calls_may_come_from_files():
+    a = cell("""
+        features = pd.read_parquet('features.parquet')
+        rows = len(features)
+        label = 'delayed'
+    """)
+    assert a.through_calls == {"features", "rows"}
+    assert deps_of(a)["label"] == set()
+
+
+def test_deleted_names_have_no_dependencies_and_analysis_errors_have_none():
+    assert deps("del x\ny = 1") == {"y": set()}
+    broken = analyze("x = (")
+    assert broken.error and broken.dependencies == {} and broken.depends_on("x") is None

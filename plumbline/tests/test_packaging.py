@@ -49,3 +49,19 @@ def test_the_readme_states_the_supported_range_and_the_install_command():
     readme = (ROOT / "README.md").read_text("utf-8")
     assert "`pip install jupyterlab-plumbline`" in readme
     assert "JupyterLab 4.2" in readme
+
+
+def test_dir_lists_the_public_api_and_each_name_loads():
+    import subprocess
+    import sys
+
+    # A fresh interpreter: the API is listed before anything loaded it.
+    code = ("import plumbline, sys; names = [n for n in dir(plumbline) if not n.startswith('_')]; "
+            "print(names); print('plumbline.checks' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
+    assert eval(out[0]) == ["ComponentTests", "check", "load", "load_ipython_extension", "unload_ipython_extension"]
+    assert out[1] == "False"  # listed, not imported
+    import plumbline
+
+    assert set(plumbline.__all__) >= {"check", "ComponentTests", "load"}
+    assert callable(plumbline.check) and callable(plumbline.load) and isinstance(plumbline.ComponentTests, type)

@@ -8,10 +8,12 @@ import { SqlJsStatic } from 'sql.js';
 import {
   codeOfRun,
   componentGraph,
+  componentInfo,
+  componentOfRun,
   componentHistory,
   ioById,
   ioOfRun,
-  ITraceNode,
+  ITrace,
   previousRun,
   readOnlyQuery,
   reviewFlagged,
@@ -39,9 +41,6 @@ afterEach(() => {
   db.close();
 });
 
-/** key, value id, external, run id — what a tree shows. */
-const shape = (nodes: ITraceNode[]): [string, string, boolean, string][] =>
-  nodes.map(node => [node.key, node.io.id, node.external, node.run.id]);
 
 describe('values of runs', () => {
   it('lists the inputs and outputs of a run with their sources, sorted by kind then name', () => {
@@ -76,6 +75,7 @@ describe('values of runs', () => {
     ]);
     expect(outputs.map(o => [o.id, o.how, o.valueHash, o.shape, o.rowCount, o.sourceIoId])).toEqual([
       ['run-feat/out/file/features.parquet', 'written', 'f-feat', null, null, null],
+      ['run-feat/out/var/FEATURES', 'assigned', 'h-features', [1, 4], 1, null],
       ['run-feat/out/var/df', 'mutated', 'h-df2', [950, 4], 950, null]
     ]);
     expect(ioOfRun(db, 'run-split').outputs.map(o => o.name)).toEqual([
@@ -120,6 +120,18 @@ describe('values of runs', () => {
     expect(ioById(db, 'run-predict/out/var/predictions')).toMatchObject({ flagged: false, flagNote: null });
   });
 
+  it('gives the component of a run with its owner and description', () => {
+    expect(componentOfRun(db, 'run-clean-2')).toEqual({
+      name: 'clean',
+      notebookPath: 'pipeline.ipynb',
+      owner: 'ana',
+      description: 'Drops flights with missing values.',
+      tags: ['quality']
+    });
+    expect(componentOfRun(db, 'run-peek')).toBeNull();
+    expect(componentInfo(db, 'pipeline.ipynb', 'load')).toMatchObject({ owner: null, description: null, tags: [] });
+  });
+
   it('gives the code of a run and the previous run of the same cell', () => {
     expect(codeOfRun(db, 'run-clean-2')).toBe('df = raw.dropna().drop_duplicates()');
     expect(codeOfRun(db, 'nope')).toBeNull();
@@ -157,139 +169,137 @@ describe('values of runs', () => {
 });
 
 describe('traces', () => {
-  it('traces predictions upstream to the csv, an external leaf, in depth-first order', () => {
-    const nodes = traceUpstream(db, 'run-predict/out/var/predictions');
-    expect(shape(nodes)).toEqual([
-      ['0', 'run-predict/out/var/predictions', false, 'run-predict'],
-      ['0.0', 'run-split/out/var/X_test', false, 'run-split'],
-      ['0.0.0', 'run-feat/out/var/df', false, 'run-feat'],
-      ['0.0.0.0', 'run-clean/out/var/df', false, 'run-clean'],
-      ['0.0.0.0.0', 'run-load/out/var/raw', false, 'run-load'],
-      ['0.0.0.0.0.0', 'run-load/in/file/data/flights.csv', true, 'run-load'],
-      ['0.1', 'run-train/out/var/model', false, 'run-train'],
-      ['0.1.0', 'run-split/out/var/X_train', false, 'run-split'],
-      ['0.1.0.0', 'run-feat/out/var/df', false, 'run-feat'],
-      ['0.1.0.0.0', 'run-clean/out/var/df', false, 'run-clean'],
-      ['0.1.0.0.0.0', 'run-load/out/var/raw', false, 'run-load'],
-      ['0.1.0.0.0.0.0', 'run-load/in/file/data/flights.csv', true, 'run-load'],
-      ['0.1.1', 'run-split/out/var/y_train', false, 'run-split'],
-      ['0.1.1.0', 'run-feat/out/var/df', false, 'run-feat'],
-      ['0.1.1.0.0', 'run-clean/out/var/df', false, 'run-clean'],
-      ['0.1.1.0.0.0', 'run-load/out/var/raw', false, 'run-load'],
-      ['0.1.1.0.0.0.0', 'run-load/in/file/data/flights.csv', true, 'run-load']
+  /** key, values, joins, depth — what the DAG shows. */
+  const dag = (trace: ITrace) =>
+    trace.nodes.map(node => [node.key, node.values.map(v => v.name), node.joins, node.depth]);
+  const flows = (trace: ITrace) => trace.edges.map(e => `${e.from}->${e.to}:${e.names.join(',')}`).sort();
+
+  it('draws each run once, shared ancestors merged, with the number of paths that join there', () => {
+    const trace = traceUpstream(db, 'run-predict/out/var/predictions');
+    expect(trace.root?.id).toBe('run-predict/out/var/predictions');
+    expect(dag(trace)).toEqual([
+      ['run-predict', ['predictions'], 0, 0],
+      ['run-split', ['X_test', 'X_train', 'y_train'], 2, 1], // read by predict and by train
+      ['run-train', ['model'], 1, 1],
+      ['run-feat', ['FEATURES', 'df'], 1, 2],
+      ['run-clean', ['df'], 1, 3],
+      ['run-load', ['raw'], 1, 4],
+      ['run-load/in/file/data/flights.csv', ['data/flights.csv'], 1, 5]
     ]);
-    expect(nodes.map(n => n.parentKey).slice(0, 3)).toEqual([null, '0', '0.0']);
-    expect(nodes.map(n => n.depth).slice(0, 6)).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(nodes.some(n => n.truncated)).toBe(false);
-    expect(nodes[0].io.flagged).toBe(true);
-    expect(nodes[2].io.how).toBe('mutated');
-    expect(nodes[2].run).toMatchObject({ componentName: 'featurize', codePreview: "df['speed'] = df['distance'] / df['time']" });
+    expect(flows(trace)).toEqual([
+      'run-clean->run-feat:df',
+      'run-feat->run-split:FEATURES,df',
+      'run-load->run-clean:raw',
+      'run-load/in/file/data/flights.csv->run-load:data/flights.csv',
+      'run-split->run-predict:X_test',
+      'run-split->run-train:X_train,y_train',
+      'run-train->run-predict:model'
+    ]);
+    const [rootNode] = trace.nodes;
+    expect(rootNode.root).toBe(true);
+    expect(rootNode.values[0].flagged).toBe(true);
+    expect(trace.nodes.find(n => n.key === 'run-feat')!.run).toMatchObject({
+      componentName: 'featurize',
+      codePreview: "df['speed'] = df['distance'] / df['time']"
+    });
+    expect(trace.nodes.filter(n => n.external).map(n => n.key)).toEqual(['run-load/in/file/data/flights.csv']);
+    expect(trace.truncated).toBe(false);
+  });
+
+  it('stops at a constant: it depends on nothing its cell read', () => {
+    const trace = traceUpstream(db, 'run-feat/out/var/FEATURES');
+    expect(dag(trace)).toEqual([['run-feat', ['FEATURES'], 0, 0]]);
+    expect(trace.edges).toEqual([]);
   });
 
   it('starts an upstream trace of an input at the version it read', () => {
-    expect(shape(traceUpstream(db, 'run-clean-2/in/var/raw'))).toEqual([
-      ['0', 'run-load/out/var/raw', false, 'run-load'],
-      ['0.0', 'run-load/in/file/data/flights.csv', true, 'run-load']
+    expect(dag(traceUpstream(db, 'run-clean-2/in/var/raw'))).toEqual([
+      ['run-load', ['raw'], 0, 0],
+      ['run-load/in/file/data/flights.csv', ['data/flights.csv'], 1, 1]
     ]);
-    expect(shape(traceUpstream(db, 'run-load/in/file/data/flights.csv'))).toEqual([
-      ['0', 'run-load/in/file/data/flights.csv', true, 'run-load']
+    expect(dag(traceUpstream(db, 'run-load/in/file/data/flights.csv'))).toEqual([
+      ['run-load/in/file/data/flights.csv', ['data/flights.csv'], 0, 0]
     ]);
-    expect(traceUpstream(db, 'nope')).toEqual([]);
+    expect(traceUpstream(db, 'nope')).toEqual({ root: null, nodes: [], edges: [], truncated: false });
   });
 
   it('crosses notebooks upstream through files', () => {
-    expect(shape(traceUpstream(db, 'run-report/out/var/summary')).map(n => n[1])).toEqual([
-      'run-report/out/var/summary',
-      'run-feat/out/file/features.parquet',
-      'run-clean/out/var/df',
-      'run-load/out/var/raw',
+    expect(traceUpstream(db, 'run-report/out/var/summary').nodes.map(n => n.key)).toEqual([
+      'run-report',
+      'run-feat',
+      'run-clean',
+      'run-load',
       'run-load/in/file/data/flights.csv'
     ]);
   });
 
   it('bounds the depth and marks what was cut', () => {
-    const nodes = traceUpstream(db, 'run-predict/out/var/predictions', { maxDepth: 2 });
-    expect(nodes.map(n => [n.key, n.io.id, n.truncated ?? false])).toEqual([
-      ['0', 'run-predict/out/var/predictions', false],
-      ['0.0', 'run-split/out/var/X_test', false],
-      ['0.0.0', 'run-feat/out/var/df', true],
-      ['0.1', 'run-train/out/var/model', false],
-      ['0.1.0', 'run-split/out/var/X_train', true],
-      ['0.1.1', 'run-split/out/var/y_train', true]
+    const trace = traceUpstream(db, 'run-predict/out/var/predictions', { maxDepth: 1 });
+    expect(trace.nodes.map(n => [n.key, n.truncated ?? false])).toEqual([
+      ['run-predict', false],
+      ['run-split', true],
+      ['run-train', false]
     ]);
-    expect(traceUpstream(db, 'run-predict/out/var/predictions', { maxDepth: 0 })).toEqual([
-      expect.objectContaining({ key: '0', truncated: true })
+    expect(trace.truncated).toBe(true);
+    expect(traceUpstream(db, 'run-predict/out/var/predictions', { maxDepth: 0 }).nodes).toEqual([
+      expect.objectContaining({ key: 'run-predict', truncated: true })
     ]);
   });
 
-  it('bounds the node count and marks the node whose children were cut', () => {
-    const nodes = traceUpstream(db, 'run-predict/out/var/predictions', { maxNodes: 7 });
-    expect(nodes.map(n => [n.key, n.truncated ?? false])).toEqual([
-      ['0', false],
-      ['0.0', false],
-      ['0.0.0', false],
-      ['0.0.0.0', false],
-      ['0.0.0.0.0', false],
-      ['0.0.0.0.0.0', false],
-      ['0.1', true] // its first child, X_train, was the 8th node
-    ]);
+  it('bounds the number of values walked', () => {
+    const trace = traceUpstream(db, 'run-predict/out/var/predictions', { maxNodes: 4 });
+    expect(trace.truncated).toBe(true);
+    expect(trace.nodes.flatMap(n => n.values).length).toBe(4);
+    expect(trace.nodes.some(n => n.truncated)).toBe(true);
   });
 
   it('traces featurize\'s file downstream into the report notebook', () => {
-    expect(shape(traceDownstream(db, 'run-feat/out/file/features.parquet'))).toEqual([
-      ['0', 'run-feat/out/file/features.parquet', false, 'run-feat'],
-      ['0.0', 'run-report/out/var/summary', false, 'run-report']
+    const trace = traceDownstream(db, 'run-feat/out/file/features.parquet');
+    expect(dag(trace)).toEqual([
+      ['run-feat', ['features.parquet'], 0, 0],
+      ['run-report', ['summary'], 1, 1]
     ]);
+    expect(flows(trace)).toEqual(['run-feat->run-report:features.parquet']);
   });
 
-  it('shows a reading run without outputs once, as its input row', () => {
-    expect(shape(traceDownstream(db, 'run-predict/out/var/predictions'))).toEqual([
-      ['0', 'run-predict/out/var/predictions', false, 'run-predict'],
-      ['0.0', 'run-peek/in/var/predictions', false, 'run-peek']
+  it('shows a reading run that made nothing from it as a leaf holding its input row', () => {
+    const trace = traceDownstream(db, 'run-predict/out/var/predictions');
+    expect(dag(trace)).toEqual([
+      ['run-predict', ['predictions'], 0, 0],
+      ['run-peek', ['predictions'], 1, 1]
     ]);
-    expect(shape(traceDownstream(db, 'run-report/out/var/summary'))).toEqual([
-      ['0', 'run-report/out/var/summary', false, 'run-report']
-    ]);
+    expect(trace.nodes[1].values[0].direction).toBe('input');
+    expect(dag(traceDownstream(db, 'run-report/out/var/summary'))).toEqual([['run-report', ['summary'], 0, 0]]);
   });
 
-  it('traces an outside input downstream through every version made from it', () => {
-    const nodes = traceDownstream(db, 'run-load/in/file/data/flights.csv');
-    expect(nodes.map(n => [n.key, n.io.id])).toEqual([
-      ['0', 'run-load/in/file/data/flights.csv'],
-      ['0.0', 'run-load/out/var/raw'],
-      ['0.0.0', 'run-clean/out/var/df'],
-      ['0.0.0.0', 'run-feat/out/file/features.parquet'],
-      ['0.0.0.0.0', 'run-report/out/var/summary'],
-      ['0.0.0.1', 'run-feat/out/var/df'],
-      ['0.0.0.1.0', 'run-split/out/var/X_test'],
-      ['0.0.0.1.0.0', 'run-predict/out/var/predictions'],
-      ['0.0.0.1.0.0.0', 'run-peek/in/var/predictions'],
-      ['0.0.0.1.1', 'run-split/out/var/X_train'],
-      ['0.0.0.1.1.0', 'run-train/out/var/model'],
-      ['0.0.0.1.1.0.0', 'run-predict/out/var/predictions'],
-      ['0.0.0.1.1.0.0.0', 'run-peek/in/var/predictions'],
-      ['0.0.0.1.2', 'run-split/out/var/y_test'],
-      ['0.0.0.1.3', 'run-split/out/var/y_train'],
-      ['0.0.0.1.3.0', 'run-train/out/var/model'],
-      ['0.0.0.1.3.0.0', 'run-predict/out/var/predictions'],
-      ['0.0.0.1.3.0.0.0', 'run-peek/in/var/predictions'],
-      ['0.0.1', 'run-clean-2/out/var/df'] // the later run of clean, after run-clean
+  it('traces an outside input downstream once per run, joins counted', () => {
+    const trace = traceDownstream(db, 'run-load/in/file/data/flights.csv');
+    expect(dag(trace)).toEqual([
+      ['run-load/in/file/data/flights.csv', ['data/flights.csv'], 0, 0],
+      ['run-load', ['raw'], 1, 1],
+      ['run-clean', ['df'], 1, 2],
+      ['run-clean-2', ['df'], 1, 2],
+      ['run-feat', ['features.parquet', 'df'], 1, 3], // FEATURES is not made from df
+      ['run-split', ['X_test', 'X_train', 'y_test', 'y_train'], 1, 4],
+      ['run-report', ['summary'], 1, 4],
+      ['run-train', ['model'], 1, 5],
+      ['run-predict', ['predictions'], 2, 5], // from split and from train
+      ['run-peek', ['predictions'], 1, 6]
     ]);
-    expect(nodes[0].external).toBe(true);
-    expect(nodes.slice(1).every(n => !n.external)).toBe(true);
+    expect(trace.nodes[0].external).toBe(true);
+    expect(trace.nodes.slice(1).every(n => !n.external)).toBe(true);
     // a downstream trace of an input with a source starts at that source
-    expect(traceDownstream(db, 'run-report/in/file/features.parquet')[0].io.id).toBe(
+    expect(traceDownstream(db, 'run-report/in/file/features.parquet').root?.id).toBe(
       'run-feat/out/file/features.parquet'
     );
   });
 
   it('marks downstream nodes cut by depth', () => {
-    expect(
-      traceDownstream(db, 'run-load/out/var/raw', { maxDepth: 1 }).map(n => [n.io.id, n.truncated ?? false])
-    ).toEqual([
-      ['run-load/out/var/raw', false],
-      ['run-clean/out/var/df', true],
-      ['run-clean-2/out/var/df', false]
+    const trace = traceDownstream(db, 'run-load/out/var/raw', { maxDepth: 1 });
+    expect(trace.nodes.map(n => [n.key, n.truncated ?? false])).toEqual([
+      ['run-load', false],
+      ['run-clean', true],
+      ['run-clean-2', false]
     ]);
   });
 });
@@ -313,12 +323,14 @@ describe('component graph', () => {
       latestStatus: 'ok',
       runCount: 2,
       lastRunAt: T0 + 90,
-      external: false
+      external: false,
+      owner: 'ana',
+      description: 'Drops flights with missing values.'
     });
     expect(graph.edges).toEqual([
       { from: 'load', to: 'clean', names: ['raw'] },
       { from: 'clean', to: 'featurize', names: ['df'] },
-      { from: 'featurize', to: 'split', names: ['df'] },
+      { from: 'featurize', to: 'split', names: ['FEATURES', 'df'] },
       { from: 'split', to: 'train', names: ['X_train', 'y_train'] },
       { from: 'split', to: 'predict', names: ['X_test'] },
       { from: 'train', to: 'predict', names: ['model'] }
@@ -338,7 +350,9 @@ describe('component graph', () => {
           latestStatus: 'ok',
           runCount: 1,
           lastRunAt: T0 + 30,
-          external: true
+          external: true,
+          owner: null,
+          description: null
         }
       ],
       edges: [{ from: 'pipeline.ipynb::featurize', to: 'report', names: ['features.parquet'] }]
@@ -351,8 +365,8 @@ describe('staleness', () => {
   const pipelineCells = [
     { id: 'cell-load', source: "raw = pd.read_csv('data/flights.csv')" },
     { id: 'cell-clean', source: 'df = raw.dropna().drop_duplicates()' },
-    { id: 'cell-feat', source: "df['speed'] = df['distance'] / df['time']\ndf.to_parquet('features.parquet')" },
-    { id: 'cell-split', source: 'X_train, X_test, y_train, y_test = split(df)' },
+    { id: 'cell-feat', source: "df['speed'] = df['distance'] / df['time']\ndf.to_parquet('features.parquet')\nFEATURES = ['speed']" },
+    { id: 'cell-split', source: 'X_train, X_test, y_train, y_test = split(df[FEATURES])' },
     { id: 'cell-train', source: 'model = LogisticRegression().fit(X_train, y_train)' },
     { id: 'cell-predict', source: 'predictions = model.predict(X_test)' },
     { id: 'cell-peek', source: 'predictions[:5]' }
@@ -411,7 +425,11 @@ describe('staleness', () => {
 
   it('finds report stale because featurize, in another notebook, is', () => {
     expect([...staleness(db, 'report.ipynb', [])]).toEqual([
-      ['report', [{ kind: 'upstream', component: 'pipeline.ipynb::featurize' }]]
+      ['report', [{ kind: 'upstream', component: 'pipeline.ipynb::featurize' }]],
+      [
+        'pipeline.ipynb::featurize',
+        [expect.objectContaining({ kind: 'input', name: 'df', newerRunId: 'run-clean-2' })]
+      ]
     ]);
   });
 });
@@ -464,15 +482,16 @@ describe('component history', () => {
         gitCommit: '0123abcd',
         codeHash: '46582d7eec04755f98b2515e7eecf3019dfa7f14f4a1d13623254f4a6a33101e',
         outputRows: 950,
-        outputs: [{ name: 'df', kind: 'variable', rows: 950, hash: 'h-df1' }],
+        outputs: [{ name: 'df', kind: 'variable', rows: 950, hash: 'h-df1', type: 'pandas.core.frame.DataFrame', table: true }],
         checksPassed: 0,
         checksTotal: 0
       },
       expect.objectContaining({ runId: 'run-clean-2', outputRows: 940, durationMs: 4500 })
     ]);
     expect(componentHistory(db, 'pipeline.ipynb', 'featurize')[0].outputs).toEqual([
-      { name: 'features.parquet', kind: 'file', rows: null, hash: 'f-feat' },
-      { name: 'df', kind: 'variable', rows: 950, hash: 'h-df2' }
+      { name: 'features.parquet', kind: 'file', rows: null, hash: 'f-feat', type: 'file', table: false },
+      { name: 'FEATURES', kind: 'variable', rows: 1, hash: 'h-features', type: 'pandas.core.frame.DataFrame', table: true },
+      { name: 'df', kind: 'variable', rows: 950, hash: 'h-df2', type: 'pandas.core.frame.DataFrame', table: true }
     ]);
     expect(componentHistory(db, 'pipeline.ipynb', 'train')[0].outputRows).toBeNull();
   });

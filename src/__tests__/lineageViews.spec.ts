@@ -15,7 +15,14 @@ function history(runId: string, startedAt: number, status: string, rows: number 
     gitCommit: null,
     codeHash: 'h',
     outputRows: rows,
-    outputs: rows === null ? [] : [{ name: 'df', rows, hash: 'x', kind: 'variable' }],
+    outputs:
+      rows === null
+        ? []
+        : [
+            { name: 'df', rows, hash: 'x', kind: 'variable', type: 'pandas.core.frame.DataFrame', table: true },
+            // a boolean mask as long as the raw data: not a table, not plotted
+            { name: 'mask', rows: 300000, hash: 'm', kind: 'variable', type: 'pandas.core.series.Series', table: false }
+          ],
     checksPassed: 1,
     checksTotal: 2
   } as IHistoryRow;
@@ -58,7 +65,7 @@ describe('historySpec', () => {
       [history('run-aaaaaaaa1', 1767225600, 'ok', 950), history('run-bbbbbbbb2', 1767225660, 'error', null)],
       { title: 'clean over time' }
     ) as any;
-    expect(spec.$schema).toContain('vega-lite/v5');
+    expect(spec.$schema).toContain('vega-lite/v6');
     expect(spec.vconcat).toHaveLength(2);
     const [duration, rows] = spec.vconcat;
     expect(duration.data.values.map((v: any) => [v.run, v.status, v.duration_ms, v.checks])).toEqual([
@@ -67,7 +74,23 @@ describe('historySpec', () => {
     ]);
     expect(duration.data.values[0].time).toBe('2026-01-01T00:00:00.000Z');
     expect(duration.encoding.color.scale.domain).toContain('error');
-    expect(rows.data.values).toEqual([{ run: 'run-aaaa', time: '2026-01-01T00:00:00.000Z', output: 'df', rows: 950 }]);
+    expect(rows.data.values).toEqual([
+      { run: 'run-aaaa', time: '2026-01-01T00:00:00.000Z', output: 'df', rows: 950, change: null, changeLabel: '' }
+    ]);
+  });
+
+  it('plots the rows of tables only, with the change since the previous run', () => {
+    const spec = historySpec(
+      [history('r1', 1767225600, 'ok', 300000), history('r2', 1767225660, 'ok', 299945), history('r3', 1767225720, 'ok', 299945)],
+      { title: 't' }
+    ) as any;
+    const rows = spec.vconcat[1];
+    expect(rows.data.values.map((v: any) => [v.output, v.rows, v.change, v.changeLabel])).toEqual([
+      ['df', 300000, null, ''],
+      ['df', 299945, -55, '-55'],
+      ['df', 299945, 0, '']
+    ]);
+    expect(rows.layer[1].encoding.text.field).toBe('changeLabel');
   });
 
   it('leaves out the rows chart when no output had rows', () => {

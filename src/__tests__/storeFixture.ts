@@ -95,8 +95,12 @@ export interface ISyntheticRun {
     how?: string;
     hash?: string | null;
     rows?: number | null;
+    /** The names of this run's inputs the value was made from (files as 'file:<path>'); absent: not known. */
+    dependsOn?: string[];
   }[];
   checks?: ('pass' | 'fail' | 'error')[];
+  /** The kernel session; default 'session'. */
+  session?: string;
 }
 
 /**
@@ -106,6 +110,7 @@ export interface ISyntheticRun {
 export class LineageBuilder {
   readonly replica: Replica;
   private _components = new Map<string, number>();
+  private _sessions = new Set<string>();
   private _codes = new Set<string>();
   private _statements: { [name: string]: import('sql.js').Statement } = {};
 
@@ -115,6 +120,7 @@ export class LineageBuilder {
     db.run(
       "INSERT INTO kernel_sessions (id, hostname, pid, started_at) VALUES ('session', 'host', 1, 0)"
     );
+    this._sessions.add('session');
     this._statements = {
       code: db.prepare('INSERT INTO code_snapshots (hash, code, created_at) VALUES (?, ?, 0)'),
       component: db.prepare(
@@ -123,12 +129,16 @@ export class LineageBuilder {
       run: db.prepare(
         `INSERT INTO runs (id, notebook_path, cell_id, component_id, component_name, code_hash,
            execution_count, kernel_session, started_at, ended_at, duration_ms, status, git_commit)
-         VALUES (?, ?, ?, ?, ?, ?, ?, 'session', ?, ?, 500, ?, 'abc123')`
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 500, ?, 'abc123')`
       ),
       io: db.prepare(
         `INSERT INTO run_io (id, run_id, direction, kind, name, how, type, value_hash, strategy,
-           shape, row_count, source_io_id, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'full', ?, ?, ?, ?)`
+           shape, row_count, source_io_id, source_run_id, depends_on, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'full', ?, ?, ?, ?, ?, ?)`
+      ),
+      binding: db.prepare(
+        `INSERT OR REPLACE INTO kernel_bindings (kernel_session, name, io_id, changed_by, deleted, updated_at)
+         VALUES (?, ?, ?, ?, ?, 0)`
       ),
       check: db.prepare(
         `INSERT INTO check_results (run_id, component_id, spec_id, name, "when", status, created_at)
@@ -172,6 +182,15 @@ export class LineageBuilder {
       }
     }
     const ended = run.startedAt + 0.5;
+    const session = run.session ?? 'session';
+    if (!this._sessions.has(session)) {
+      this._sessions.add(session);
+      this.db.run('INSERT INTO kernel_sessions (id, hostname, pid, started_at) VALUES (?, ?, 1, ?)', [
+        session,
+        'host',
+        run.startedAt
+      ]);
+    }
     this._statements.run.run([
       run.id,
       notebook,
@@ -180,6 +199,7 @@ export class LineageBuilder {
       run.component ?? null,
       `hash:${code}`,
       null,
+      session,
       run.startedAt,
       ended,
       run.status ?? 'ok'
@@ -198,6 +218,8 @@ export class LineageBuilder {
         null,
         null,
         input.source ?? null,
+        input.source ? input.source.split('/')[0] : null,
+        null,
         run.startedAt
       ]);
     }
@@ -216,12 +238,26 @@ export class LineageBuilder {
         rows === null ? null : JSON.stringify([rows, 4]),
         rows,
         null,
+        null,
+        output.dependsOn === undefined
+          ? null
+          : JSON.stringify(
+              output.dependsOn.map(name =>
+                name.startsWith('file:') ? ioId(run.id, 'input', 'file', name.slice(5)) : ioId(run.id, 'input', 'variable', name)
+              )
+            ),
         ended
       ]);
     }
     (run.checks ?? []).forEach((status, index) => {
       this._statements.check.run([run.id, componentId, `check-${index}`, `check ${index}`, status, ended]);
     });
+    return this;
+  }
+
+  /** What `name` holds in kernel `session` now (kernel_bindings): an output id, or null (deleted: true). */
+  bind(session: string, name: string, io: string | null, deleted = false): this {
+    this._statements.binding.run([session, name, io, io ? io.split('/')[0] : null, deleted ? 1 : 0]);
     return this;
   }
 

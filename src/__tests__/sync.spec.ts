@@ -109,6 +109,46 @@ describe('ReplicaSync and the snapshot kept in the browser', () => {
     expect(emitted).toBe(1);
   });
 
+  it('asks for the first change page while SQLite still loads, from the snapshot read at start', async () => {
+    const bytes = emptyStoreBytes(sql);
+    const remote = server(bytes);
+    const cache = new MemoryCache();
+    cache.failLoad = true; // the prefetched read is used, not a second one
+    let releaseSql: () => void = () => undefined;
+    const sqlLoaded = new Promise<void>(resolve => (releaseSql = resolve));
+    const sync = new ReplicaSync({
+      loadSql: async () => {
+        await sqlLoaded;
+        return sql;
+      },
+      cache: async () => cache,
+      prefetched: Promise.resolve({ bytes, seq: 0 }),
+      ...remote
+    });
+    const done = sync.refresh();
+    await new Promise(resolve => setTimeout(resolve, 20));
+    expect(remote.calls.changes).toEqual([0]); // before the wasm is ready
+    releaseSql();
+    await done;
+    expect(sync.source).toBe('cache');
+    expect(remote.calls.changes).toEqual([0]); // that page was used, not asked again
+    expect(runs(sync)).toBe(5);
+  });
+
+  it('ignores the prefetched snapshot when the settings say none is kept', async () => {
+    const bytes = emptyStoreBytes(sql);
+    const remote = server(bytes);
+    const sync = new ReplicaSync({
+      loadSql: async () => sql,
+      cache: async () => null,
+      prefetched: Promise.resolve({ bytes, seq: 0 }),
+      ...remote
+    });
+    await sync.refresh();
+    expect(sync.source).toBe('server');
+    expect(remote.calls.snapshot).toBe(1);
+  });
+
   it('shows a kept snapshot that is up to date without downloading', async () => {
     const remote = server(emptyStoreBytes(sql));
     const cache = new MemoryCache();

@@ -19,7 +19,9 @@ export class CellBadges {
   constructor(
     private readonly _panel: NotebookPanel,
     private readonly _sync: ReplicaSync,
-    private readonly _trans: TranslationBundle
+    private readonly _trans: TranslationBundle,
+    /** The paths the notebook had before a rename the replica may not have received yet. */
+    private readonly _formerPaths: (path: string) => string[] = () => []
   ) {
     const schedule = () => this.schedule();
     // New runs: query again. Edits (every keystroke): only redraw from the cache.
@@ -60,7 +62,8 @@ export class CellBadges {
   render(): void {
     const replica = this._sync.replica;
     if (this._states === null && replica) {
-      this._states = latestRunPerCell(replica.db, this._panel.context.path);
+      const path = this._panel.context.path;
+      this._states = latestRunPerCell(replica.db, [path, ...this._formerPaths(path)]);
     }
     const states = this._states ?? new Map<string, ICellState>();
     for (const cell of this._panel.content.widgets) {
@@ -97,7 +100,8 @@ export class CellBadges {
         `jp-Plumbline-badgeChecks jp-mod-${state.checks}`,
         trans.__('checks %1/%2', state.checksPassed, state.checksTotal)
       );
-      summary.title = state.problems || trans.__('All checks passed');
+      // Every check's message: what failed, then what passed (a passing check says what it found).
+      summary.title = [state.problems, state.passes].filter(Boolean).join('\n') || trans.__('All checks passed');
       parts.push(summary);
     } else if (checks) {
       parts.push(text('jp-Plumbline-badgeChecks', trans._n('%1 check', '%1 checks', checks)));

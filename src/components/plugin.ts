@@ -47,7 +47,7 @@ export const componentsPlugin: JupyterFrontEndPlugin<void> = {
       }));
 
     tracker.widgetAdded.connect((_, panel) => {
-      void panel.context.ready.then(() => new CellBadges(panel, plumbline.sync, trans));
+      void panel.context.ready.then(() => new CellBadges(panel, plumbline.sync, trans, path => plumbline.formerPaths(path)));
     });
 
     const current = (): NotebookPanel | null => tracker.currentWidget;

@@ -10,13 +10,29 @@ import { ISessionContext } from '@jupyterlab/apputils';
 import { NotebookPanel } from '@jupyterlab/notebook';
 import { Kernel, KernelSpec } from '@jupyterlab/services';
 
-/** Python source that starts recording, the notebook path passed as a literal. */
-export function activationCode(notebookPath: string): string {
+/**
+ * Python source that starts recording, the notebook path and this connection's
+ * client id (the `session` of its request headers: a kernel shared by two
+ * notebooks records each cell under the one that sent it) passed as literals.
+ */
+export function activationCode(notebookPath: string, clientId?: string): string {
   // JSON string literals are valid Python string literals.
   return (
     "__import__('plumbline.kernel', fromlist=['activate'])" +
-    `.activate(notebook_path=${JSON.stringify(notebookPath)})`
+    `.activate(notebook_path=${JSON.stringify(notebookPath)}` +
+    (clientId ? `, client=${JSON.stringify(clientId)})` : ')')
   );
+}
+
+/** Evaluated with the activation: the recorder's session id (what the kernel holds is recorded under it). */
+export const SESSION_EXPRESSION = "__import__('plumbline.kernel', fromlist=['recorder']).recorder().session.id";
+
+/** The session id out of the activation reply's user expressions, or null. */
+export function sessionOfReply(content: { user_expressions?: { [key: string]: any } }): string | null {
+  const value = content.user_expressions?.plumbline;
+  const text = value?.status === 'ok' ? value.data?.['text/plain'] : undefined;
+  const match = typeof text === 'string' ? /^'([0-9a-f-]{36})'$/.exec(text) : null;
+  return match ? match[1] : null;
 }
 
 export interface IAutoloadOptions {
@@ -26,6 +42,11 @@ export interface IAutoloadOptions {
   onFailure: (path: string, message: string) => void;
   /** The recorder loaded but says something is wrong (e.g. the store is unusable: runs wait in memory). */
   onWarning: (path: string, message: string) => void;
+  /**
+   * The recorder session of the notebook's kernel: its id once loaded, null while a
+   * kernel (re)starts and holds nothing yet, undefined when there is no recorded kernel.
+   */
+  onSession?: (session: string | null | undefined) => void;
 }
 
 export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): void {
@@ -34,15 +55,17 @@ export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): 
 
   const load = (kernel: Kernel.IKernelConnection | null | undefined) => {
     if (!kernel || !options.enabled() || !isPython(kernel, options.specs)) {
+      options.onSession?.(undefined);
       return;
     }
     const path = context.path;
     const future = kernel.requestExecute(
       {
-        code: activationCode(path),
+        code: activationCode(path, kernel.clientId),
         silent: true,
         store_history: false,
         allow_stdin: false,
+        user_expressions: { plumbline: SESSION_EXPRESSION },
         // A kernel without plumbline must not abort the user's queued cells.
         stop_on_error: false
       },
@@ -63,8 +86,12 @@ export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): 
       reply => {
         if (reply.content.status === 'error') {
           const content = reply.content as { ename?: string; evalue?: string };
+          options.onSession?.(undefined);
           options.onFailure(path, `${content.ename}: ${content.evalue}`);
-        } else if (said.trim()) {
+          return;
+        }
+        options.onSession?.(sessionOfReply(reply.content as any) ?? undefined);
+        if (said.trim()) {
           options.onWarning(path, said.trim().replace(/^Plumbline could not record this run: /, ''));
         }
       },
@@ -75,6 +102,9 @@ export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): 
   const onStatus = (_: unknown, status: Kernel.Status) => {
     if (status === 'restarting' || status === 'autorestarting') {
       needsLoad = true;
+      options.onSession?.(null); // the new kernel holds nothing
+    } else if (status === 'dead') {
+      options.onSession?.(undefined);
     }
   };
   const onConnection = (
@@ -98,6 +128,9 @@ export function watchNotebook(panel: NotebookPanel, options: IAutoloadOptions): 
   context.kernelChanged.connect((_: ISessionContext, change) => {
     change.oldValue?.statusChanged.disconnect(onStatus);
     change.oldValue?.connectionStatusChanged.disconnect(onConnection);
+    if (!change.newValue) {
+      options.onSession?.(undefined);
+    }
     attach(change.newValue);
   });
   context.propertyChanged.connect((_, property) => {

@@ -1,18 +1,19 @@
 /**
- * A component's history: its runs over time as a Vega-Lite chart (rendered
- * by JupyterLab's own Vega renderer) and as a table, newest first.
+ * A component's history: who owns it and what it does, its runs over time as
+ * a Vega-Lite chart (in JupyterLab's theme, switching live) and as a table,
+ * newest first.
  */
-import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
 
-import { componentHistory, IHistoryRow } from '../queries/lineage';
+import { ChartTheme, ThemedChart } from '../charts/vega';
+import { componentHistory, componentInfo, IHistoryRow } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
 import { formatDuration } from '../ui/format';
 import { CommandIDs } from '../tokens';
 import { el, link, table } from '../ui/dom';
-import { historySpec, VEGALITE_MIME } from './specs';
+import { historySpec } from './specs';
 
 /** The chart and table stay readable; older runs are a period choice away. */
 const MAX_RUNS = 500;
@@ -21,7 +22,7 @@ export interface IHistoryOptions {
   sync: ReplicaSync;
   commands: CommandRegistry;
   trans: TranslationBundle;
-  rendermime: IRenderMimeRegistry | null;
+  theme: ChartTheme;
   notebookPath: string;
   component: string;
 }
@@ -34,14 +35,18 @@ export class ComponentHistory extends Panel {
     this.title.caption = `${_options.notebookPath}: ${_options.component}`;
     this.title.closable = true;
     this.node.dataset.component = _options.component;
+    this.node.dataset.notebook = _options.notebookPath;
     this._head.addClass('jp-Plumbline-historyHead');
     this._range = this._rangeSelect();
     // Built once: re-rendering only changes the summary, so an open period list stays open.
     this._head.node.append(
       el('h2', '', _options.trans.__('Component %1', _options.component)),
+      this._about,
       el('div', 'jp-Plumbline-historySummary', this._summary, this._range)
     );
+    this._about.className = 'jp-Plumbline-about';
     this._chart.addClass('jp-Plumbline-historyChart');
+    this._chartView = new ThemedChart(this._chart.node, _options.theme);
     this._table.addClass('jp-Plumbline-historyTable');
     this.addWidget(this._head);
     this.addWidget(this._chart);
@@ -52,6 +57,7 @@ export class ComponentHistory extends Panel {
 
   dispose(): void {
     this._options.sync.changed.disconnect(this._render, this);
+    this._chartView.dispose();
     super.dispose();
   }
 
@@ -65,6 +71,12 @@ export class ComponentHistory extends Panel {
     const days = Number(this._range.value);
     const since = days ? Date.now() / 1000 - days * 86400 : undefined;
     const rows = componentHistory(replica.db, notebookPath, component, { since, limit: MAX_RUNS });
+    const info = componentInfo(replica.db, notebookPath, component);
+    this._about.replaceChildren(
+      ...(info?.owner ? [el('span', 'jp-Plumbline-owner', trans.__('Owner: %1', info.owner))] : []),
+      ...(info?.description ? [el('span', 'jp-Plumbline-description', info.description)] : []),
+      ...(info?.tags.length ? [el('span', 'jp-Plumbline-hint', info.tags.join(', '))] : [])
+    );
     const failed = rows.filter(row => row.status === 'error').length;
     const summary =
       `${notebookPath} · ` +
@@ -99,7 +111,7 @@ export class ComponentHistory extends Panel {
   }
 
   private async _renderChart(rows: IHistoryRow[]): Promise<void> {
-    const { rendermime, trans, component } = this._options;
+    const { trans, component } = this._options;
     const key = JSON.stringify(rows.map(row => [row.runId, row.status, row.durationMs, row.outputRows]));
     if (key === this._chartKey) {
       return;
@@ -109,21 +121,13 @@ export class ComponentHistory extends Panel {
       this._chart.node.replaceChildren();
       return;
     }
-    if (!rendermime || !rendermime.mimeTypes.includes(VEGALITE_MIME)) {
+    try {
+      await this._chartView.draw(historySpec(rows, { title: trans.__('%1 over time', component) }));
+    } catch (error) {
       this._chart.node.replaceChildren(
-        el('p', 'jp-Plumbline-hint', trans.__('Charts need JupyterLab\'s Vega renderer (@jupyterlab/vega5-extension), which is disabled.'))
+        el('p', 'jp-Plumbline-hint', trans.__('The chart could not be drawn: %1', (error as Error).message))
       );
-      return;
     }
-    const renderer = rendermime.createRenderer(VEGALITE_MIME);
-    const model = rendermime.createModel({
-      data: { [VEGALITE_MIME]: historySpec(rows, { title: trans.__('%1 over time', component) }) as any },
-      trusted: true
-    });
-    await renderer.renderModel(model);
-    this._renderer?.dispose();
-    this._renderer = renderer;
-    this._chart.node.replaceChildren(renderer.node);
   }
 
   private _renderTable(rows: IHistoryRow[]): void {
@@ -139,7 +143,7 @@ export class ComponentHistory extends Panel {
             new Date(row.startedAt * 1000).toLocaleString(),
             el('span', `jp-Plumbline-status jp-mod-${row.status}`, row.status),
             formatDuration(row.durationMs, trans),
-            row.outputs.filter(o => o.rows !== null).map(o => `${o.name}: ${o.rows}`).join(', '),
+            row.outputs.filter(o => o.table && o.rows !== null).map(o => `${o.name}: ${o.rows!.toLocaleString()}`).join(', '),
             row.checksTotal ? `${row.checksPassed}/${row.checksTotal}` : '',
             row.gitCommit ? row.gitCommit.slice(0, 8) : ''
           ],
@@ -152,7 +156,8 @@ export class ComponentHistory extends Panel {
   private _range: HTMLSelectElement;
   private _summary = el('span', 'jp-Plumbline-hint');
   private _chartKey = '';
-  private _renderer: Widget | null = null;
+  private _chartView: ThemedChart;
+  private _about = document.createElement('div');
   private _head = new Widget();
   private _chart = new Widget();
   private _table = new Widget();

@@ -10,8 +10,12 @@ import { CommandRegistry } from '@lumino/commands';
 import { Panel, Widget } from '@lumino/widgets';
 
 import { saveFlag, saveRunNote } from '../api/client';
+import { fileIcon } from '@jupyterlab/ui-components';
+
+import { checksOfRun } from '../queries/checks';
 import {
   codeOfRun,
+  componentOfRun,
   ioOfRun,
   IValueRow,
   previousRun,
@@ -100,7 +104,10 @@ export class RunInspector extends Panel {
       run.componentName ? trans.__('%1 · run %2', run.componentName, run.id.slice(0, 8)) : trans.__('Run %1', run.id.slice(0, 8))
     );
     const status = el('span', `jp-Plumbline-status jp-mod-${run.status}`, run.status);
+    const component = componentOfRun(this._options.sync.replica!.db, run.id);
     const facts: [string, string][] = [
+      ...(component?.owner ? [[trans.__('Owner'), component.owner] as [string, string]] : []),
+      ...(component?.description ? [[trans.__('Description'), component.description] as [string, string]] : []),
       [trans.__('Notebook'), run.notebookPath ?? ''],
       [trans.__('Started'), new Date(run.startedAt * 1000).toLocaleString()],
       [trans.__('Duration'), formatDuration(run.durationMs, trans)],
@@ -113,7 +120,9 @@ export class RunInspector extends Panel {
     ];
     const list = el('dl', 'jp-Plumbline-facts');
     for (const [key, value] of facts) {
-      list.append(el('dt', '', key), el('dd', '', value));
+      const dd = el('dd', '', value);
+      dd.dataset.fact = key;
+      list.append(el('dt', '', key), dd);
     }
     const actions = el('div', 'jp-Plumbline-actions');
     if (run.cellId && run.notebookPath) {
@@ -134,8 +143,22 @@ export class RunInspector extends Panel {
     if (run.errorName) {
       children.push(el('pre', 'jp-Plumbline-error', `${run.errorName}: ${run.errorValue ?? ''}`));
     }
-    if (run.checks.problems) {
-      children.push(el('pre', 'jp-Plumbline-checkProblems', run.checks.problems));
+    const checks = checksOfRun(this._options.sync.replica!.db, run.id);
+    if (checks.length) {
+      // Every check with its message: a passing check says what it found, too.
+      const items = el('ul', 'jp-Plumbline-checkList');
+      for (const check of checks) {
+        const item = el(
+          'li',
+          `jp-Plumbline-checkItem jp-mod-${check.status}`,
+          el('span', `jp-Plumbline-status jp-mod-${check.status === 'pass' ? 'ok' : 'error'}`, check.status),
+          el('span', 'jp-Plumbline-checkName', ` ${check.name} (${check.when}) `),
+          el('span', 'jp-Plumbline-checkMessage', check.message || (check.status === 'pass' ? trans.__('passed') : ''))
+        );
+        item.dataset.status = check.status;
+        items.append(item);
+      }
+      children.push(items);
     }
     this._summary.node.replaceChildren(...children);
   }
@@ -183,7 +206,11 @@ export class RunInspector extends Panel {
   }
 
   private _nameCell(io: IValueRow): HTMLElement {
-    const node = el('span', `jp-Plumbline-ioName jp-mod-${io.kind}`, io.name);
+    const node = el('span', `jp-Plumbline-ioName jp-mod-${io.kind}`);
+    if (io.kind === 'file') {
+      node.append(fileIcon.element({ tag: 'span', className: 'jp-Plumbline-fileIcon', elementSize: 'small' }));
+    }
+    node.append(io.name);
     const columns = io.columns?.map(([name, dtype]) => `${name}: ${dtype}`).join('\n');
     node.title = [io.kind === 'file' ? this._options.trans.__('file') : '', io.type ?? '', columns ?? '', formatBytes(io.sizeBytes)]
       .filter(Boolean)
@@ -305,7 +332,8 @@ export class RunInspector extends Panel {
       );
     }
     this._codeHeader.node.replaceChildren(...header);
-    void this._diff.setCode(otherCode ?? code, code);
+    // Nothing to compare with (a first run), or the same code: the code itself, unfolded.
+    void this._diff.setCode(otherCode === null || otherCode === code ? null : otherCode, code);
     this._diff.node.dataset.compareWith = other ?? '';
   }
 

@@ -8,24 +8,13 @@ import { CommandRegistry } from '@lumino/commands';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { componentGraph, IGraphNode, reviewFlagged, StaleReason } from '../queries/lineage';
+import { reviewFlagged } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
 import { formatWhen } from '../ui/format';
 import { CommandIDs } from '../tokens';
 import { button, el, link } from '../ui/dom';
-import { layoutGraph } from '../charts/graphLayout';
-import { describeReason, NotebookStaleness } from './staleness';
-
-const SVG = 'http://www.w3.org/2000/svg';
-const NODE_HEIGHT = 36;
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: { [key: string]: string | number }): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    node.setAttribute(key, String(value));
-  }
-  return node;
-}
+import { basename, ComponentGraphView } from './graphView';
+import { NotebookStaleness } from './staleness';
 
 export interface ILineagePanelOptions {
   sync: ReplicaSync;
@@ -46,13 +35,18 @@ export class LineagePanel extends Widget {
       'div',
       'jp-Plumbline-header',
       el('h2', 'jp-Plumbline-title', trans.__('Lineage')),
+      button(trans.__('Open'), () => void _options.commands.execute(CommandIDs.openGraph), {
+        title: trans.__('Open the component graph in the main area'),
+        className: 'jp-Plumbline-openGraph'
+      }),
       button(trans.__('SQL'), () => void _options.commands.execute(CommandIDs.sqlConsole), {
         title: trans.__('Open the SQL console over the lineage store (read-only)'),
         className: 'jp-Plumbline-openConsole'
       })
     );
+    this._graphView = new ComponentGraphView(_options);
     this._subtitle.className = 'jp-Plumbline-subtitle';
-    this._graph.className = 'jp-Plumbline-graph';
+    this._graph = this._graphView.node;
     this._review.className = 'jp-Plumbline-review';
     this.node.append(
       header,
@@ -90,12 +84,12 @@ export class LineagePanel extends Widget {
     const panel = this._staleness?.panel ?? null;
     this._subtitle.textContent = panel ? panel.context.path : '';
     if (!replica) {
-      this._graph.replaceChildren(el('p', 'jp-Plumbline-message', trans.__('Loading the lineage store…')));
+      this._graphView.message(trans.__('Loading the lineage store…'));
       this._review.replaceChildren();
       return;
     }
     if (!panel) {
-      this._graph.replaceChildren(el('p', 'jp-Plumbline-message', trans.__('Open a notebook to see its components.')));
+      this._graphView.message(trans.__('Open a notebook to see its components.'));
     } else {
       this._renderGraph(panel.context.path);
     }
@@ -107,94 +101,7 @@ export class LineagePanel extends Widget {
   }
 
   private _renderGraph(notebookPath: string): void {
-    const { trans, commands, sync } = this._options;
-    const { nodes, edges } = componentGraph(sync.replica!.db, notebookPath);
-    if (!nodes.length) {
-      this._graph.replaceChildren(
-        el('p', 'jp-Plumbline-message', trans.__('No component has run in this notebook yet. Tag cells as components and run them: the data flowing between them draws the graph.'))
-      );
-      return;
-    }
-    const label = (node: IGraphNode) => (node.external ? `${basename(node.notebookPath)}: ${node.name}` : node.name);
-    const meta = (node: IGraphNode, isStale: boolean) =>
-      isStale
-        ? trans.__('stale')
-        : node.lastRunAt !== null ? `${trans._n('%1 run', '%1 runs', node.runCount)} · ${formatWhen(node.lastRunAt, trans)}` : '';
-    const stale = this._staleness?.reasons ?? new Map<string, StaleReason[]>();
-    const staleOf = (node: IGraphNode) => (node.external ? undefined : stale.get(node.name));
-    // Wide enough for the name (code font) and the meta line (smaller UI font).
-    const widthOf = (node: IGraphNode) =>
-      Math.max(96, label(node).length * 7.5 + 30, meta(node, !!staleOf(node)?.length).length * 6 + 30);
-    const placed = layoutGraph(
-      nodes.map(node => ({ key: node.key, width: Math.round(widthOf(node)), height: NODE_HEIGHT })),
-      edges
-    );
-    const byKey = new Map(nodes.map(node => [node.key, node]));
-    const root = svg('svg', {
-      width: placed.width,
-      height: placed.height,
-      viewBox: `0 0 ${placed.width} ${placed.height}`,
-      role: 'img',
-      'aria-label': trans.__('Component graph of %1', notebookPath)
-    });
-    const defs = svg('defs', {});
-    const marker = svg('marker', { id: 'jp-Plumbline-arrow', viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' });
-    marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'jp-Plumbline-graphArrow' }));
-    defs.append(marker);
-    root.append(defs);
-
-    const edgeNames = new Map(edges.map(edge => [`${edge.from}\u0000${edge.to}`, edge.names]));
-    for (const edge of placed.edges) {
-      const d = edge.points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
-      const path = svg('path', { d, class: 'jp-Plumbline-graphEdge', 'marker-end': 'url(#jp-Plumbline-arrow)' });
-      path.dataset.from = edge.from;
-      path.dataset.to = edge.to;
-      const title = svg('title', {});
-      title.textContent = (edgeNames.get(`${edge.from}\u0000${edge.to}`) ?? []).join(', ');
-      path.append(title);
-      root.append(path);
-    }
-    for (const placedNode of placed.nodes) {
-      const node = byKey.get(placedNode.key)!;
-      const reasons = staleOf(node);
-      const isStale = !!reasons?.length;
-      const group = svg('g', {
-        class: `jp-Plumbline-graphNode jp-mod-${node.latestStatus ?? 'never'}${isStale ? ' jp-mod-stale' : ''}${node.external ? ' jp-mod-external' : ''}`,
-        transform: `translate(${placedNode.x - placedNode.width / 2}, ${placedNode.y - placedNode.height / 2})`,
-        tabindex: 0,
-        role: 'button'
-      });
-      group.dataset.component = node.name;
-      group.dataset.stale = String(isStale);
-      group.append(svg('rect', { width: placedNode.width, height: placedNode.height, rx: 5 }));
-      group.append(svg('circle', { cx: 11, cy: 12, r: 4, class: 'jp-Plumbline-graphStatus' }));
-      const name = svg('text', { x: 20, y: 16, class: 'jp-Plumbline-graphName' });
-      name.textContent = label(node);
-      const metaText = svg('text', { x: 20, y: 29, class: 'jp-Plumbline-graphMeta' });
-      metaText.textContent = meta(node, isStale);
-      group.append(name, metaText);
-      const title = svg('title', {});
-      title.textContent = [
-        node.external ? trans.__('%1 in %2 (writes files this notebook reads)', node.name, node.notebookPath) : trans.__('Component %1: click for its history', node.name),
-        node.latestStatus ? trans.__('last run: %1', node.latestStatus) : '',
-        isStale ? trans.__('Stale: %1', reasons!.map((r: StaleReason) => describeReason(r, trans)).join('; ')) : ''
-      ].filter(Boolean).join('\n');
-      group.append(title);
-      const open = () =>
-        void commands.execute(CommandIDs.componentHistory, { notebookPath: node.notebookPath, component: node.name });
-      group.addEventListener('click', open);
-      group.addEventListener('keydown', event => {
-        if (event.key === 'Enter') {
-          open();
-        }
-      });
-      root.append(group);
-    }
-    const staleCount = nodes.filter(node => staleOf(node)?.length).length;
-    this._graph.replaceChildren(
-      root,
-      el('p', 'jp-Plumbline-hint', staleCount ? trans._n('%1 stale component', '%1 stale components', staleCount) : trans.__('All components are up to date.'))
-    );
+    this._graphView.render(notebookPath, this._staleness);
   }
 
   private _renderReview(): void {
@@ -238,11 +145,8 @@ export class LineagePanel extends Widget {
   }
 
   private _staleness: NotebookStaleness | null = null;
+  private _graphView: ComponentGraphView;
   private _subtitle = document.createElement('div');
-  private _graph = document.createElement('div');
+  private _graph: HTMLElement;
   private _review = document.createElement('div');
-}
-
-function basename(path: string | null): string {
-  return path ? path.split('/').pop() ?? path : '';
 }

@@ -2,33 +2,43 @@
  * Lineage: the component graph and review sidebar, the run inspector, traces,
  * component history, staleness on cells and the SQL console — all reading the
  * browser replica through src/queries/lineage.
+ *
+ * Main-area views: one reusable lineage tab (inspector, trace, history) with
+ * back/forward and a pin to keep one; one SQL console; one graph. All are
+ * restored across reloads, and follow a notebook rename.
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
+import { ICommandPalette, IThemeManager, MainAreaWidget, Notification, ToolbarButton, WidgetTracker } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
-import { IRenderMimeRegistry } from '@jupyterlab/rendermime';
 import { Extension } from '@codemirror/state';
 import { ITranslator, nullTranslator } from '@jupyterlab/translation';
+import { caretLeftIcon, caretRightIcon } from '@jupyterlab/ui-components';
 import { Widget } from '@lumino/widgets';
 
+import { ChartTheme } from '../charts/vega';
 import { componentOf } from '../components/model';
 import { latestRunPerCell } from '../queries/cells';
-import { lineageIcon } from '../icons';
+import { lineageIcon, pinIcon } from '../icons';
 import { CommandIDs, IPlumbline } from '../tokens';
+import { LineageBrowser, LineageLocation } from './browser';
+import { GraphMain } from './graphMain';
 import { ComponentHistory } from './historyView';
 import { RunInspector } from './inspector';
 import { LineagePanel } from './lineagePanel';
+import { NotebookSources } from './sources';
 import { SqlConsole } from './sqlConsole';
 import { NotebookStaleness } from './staleness';
 import { TraceDirection, TraceView } from './traceView';
+
+type View = MainAreaWidget<Widget>;
 
 export const lineagePlugin: JupyterFrontEndPlugin<void> = {
   id: 'jupyterlab-plumbline:lineage',
   description: 'Plumbline lineage: component graph, run inspector, traces, history, staleness, review and SQL console.',
   autoStart: true,
   requires: [IPlumbline, INotebookTracker],
-  optional: [ITranslator, ICommandPalette, ILayoutRestorer, IRenderMimeRegistry, IEditorLanguageRegistry],
+  optional: [ITranslator, ICommandPalette, ILayoutRestorer, IEditorLanguageRegistry, IThemeManager],
   activate: (
     app: JupyterFrontEnd,
     plumbline: IPlumbline,
@@ -36,8 +46,8 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
     translator: ITranslator | null,
     palette: ICommandPalette | null,
     restorer: ILayoutRestorer | null,
-    rendermime: IRenderMimeRegistry | null,
-    languages: IEditorLanguageRegistry | null
+    languages: IEditorLanguageRegistry | null,
+    themes: IThemeManager | null
   ) => {
     const trans = (translator ?? nullTranslator).load('jupyterlab_plumbline');
     const { sync } = plumbline;
@@ -47,68 +57,192 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
       (python ??= languages
         ? languages.getLanguage('python').then(found => found?.support ?? null, () => null)
         : Promise.resolve(null));
+    const chartTheme = new ChartTheme(themes);
 
     const panel = new LineagePanel({ sync, commands, trans });
     panel.title.icon = lineageIcon;
     shell.add(panel, 'left', { rank: 651 });
     restorer?.add(panel, 'plumbline-lineage');
 
+    const sources = new NotebookSources(notebooks, app.serviceManager.contents);
     const staleness = new Map<NotebookPanel, NotebookStaleness>();
+    const currentStaleness = () => (notebooks.currentWidget ? staleness.get(notebooks.currentWidget) ?? null : null);
     notebooks.widgetAdded.connect((_, notebook) => {
       void notebook.context.ready.then(() => {
-        const tracker = new NotebookStaleness(notebook, sync, trans);
+        const tracker = new NotebookStaleness(notebook, plumbline, sources, trans);
         staleness.set(notebook, tracker);
         notebook.disposed.connect(() => staleness.delete(notebook));
         if (notebooks.currentWidget === notebook) {
           panel.staleness = tracker;
+          graph?.setStaleness(tracker);
         }
       });
     });
-    notebooks.currentChanged.connect((_, notebook) => {
-      panel.staleness = notebook ? staleness.get(notebook) ?? null : null;
+    notebooks.currentChanged.connect(() => {
+      panel.staleness = currentStaleness();
+      graph?.setStaleness(currentStaleness());
     });
 
-    // Main-area views, restored across reloads by their arguments.
-    const views = new WidgetTracker<MainAreaWidget<Widget>>({ namespace: 'plumbline-views' });
-    const show = (content: Widget, id: string, args: { [key: string]: string }) => {
+    // -- main-area views --------------------------------------------------------------------
+    const views = new WidgetTracker<View>({ namespace: 'plumbline-views' });
+    const argsOf = new WeakMap<View, { [key: string]: any }>();
+    let browserCount = 0;
+    let graph: GraphMain | null = null;
+
+    const makeView = (location: LineageLocation): Widget => {
+      switch (location.kind) {
+        case 'run':
+          return new RunInspector({ sync, commands, trans, runId: location.runId, language: language() });
+        case 'trace':
+          return new TraceView({ sync, commands, trans, ioId: location.ioId, direction: location.direction });
+        case 'history':
+          return new ComponentHistory({
+            sync,
+            commands,
+            trans,
+            theme: chartTheme,
+            notebookPath: location.notebookPath,
+            component: location.component
+          });
+      }
+    };
+
+    const browsers = (): View[] => {
+      const found: View[] = [];
+      views.forEach(view => view.content instanceof LineageBrowser && found.push(view));
+      return found;
+    };
+
+    const addView = (view: View, args: { [key: string]: any }, activate = true) => {
+      view.title.closable = true;
+      view.title.icon = lineageIcon;
+      argsOf.set(view, args);
+      void views.add(view);
+      shell.add(view, 'main');
+      if (activate) {
+        shell.activateById(view.id);
+      }
+    };
+
+    const newBrowser = (id?: string): View => {
+      const browser = new LineageBrowser(makeView, trans);
+      const view = new MainAreaWidget<Widget>({ content: browser });
+      // A restored tab keeps its id: the restored layout puts it back where it was.
+      view.id = id && !views.find(v => v.id === id) ? id : `plumbline-browser-${Date.now().toString(36)}-${browserCount++}`;
+      view.addClass('jp-Plumbline-browserTab');
+      const back = new ToolbarButton({
+        icon: caretLeftIcon,
+        tooltip: trans.__('Back'),
+        className: 'jp-Plumbline-back',
+        onClick: () => browser.back()
+      });
+      const forward = new ToolbarButton({
+        icon: caretRightIcon,
+        tooltip: trans.__('Forward'),
+        className: 'jp-Plumbline-forward',
+        onClick: () => browser.forward()
+      });
+      const pin = new ToolbarButton({
+        icon: pinIcon,
+        tooltip: trans.__('Pin this tab: keep it as it is, open the next views in another tab'),
+        className: 'jp-Plumbline-pin',
+        onClick: () => {
+          browser.pinned = !browser.pinned;
+        }
+      });
+      view.toolbar.addItem('back', back);
+      view.toolbar.addItem('forward', forward);
+      view.toolbar.addItem('pin', pin);
+      const sync = () => {
+        view.title.label = browser.title.label;
+        view.title.caption = browser.title.caption;
+        view.toggleClass('jp-mod-pinned', browser.pinned);
+        back.enabled = browser.canGoBack;
+        forward.enabled = browser.canGoForward;
+        pin.pressed = browser.pinned;
+        pin.node.dataset.pinned = String(browser.pinned);
+        argsOf.set(view, {
+          kind: 'browser',
+          id: view.id,
+          history: JSON.stringify(browser.history),
+          index: browser.index,
+          pinned: browser.pinned
+        });
+        void views.save(view);
+      };
+      browser.changed.connect(sync);
+      addView(view, { kind: 'browser', id: view.id }, false);
+      return view;
+    };
+
+    /** Open a place in the unpinned lineage tab (made if there is none). */
+    const openIn = (location: LineageLocation, options: { newTab?: boolean } = {}) => {
+      let view = options.newTab ? undefined : browsers().find(v => !(v.content as LineageBrowser).pinned);
+      view ??= newBrowser();
+      (view.content as LineageBrowser).open(location);
+      shell.activateById(view.id);
+      return view;
+    };
+
+    const single = (id: string, make: () => Widget, args: { [key: string]: any }) => {
       const existing = views.find(view => view.id === id);
       if (existing) {
         shell.activateById(existing.id);
         return existing;
       }
-      const view = new MainAreaWidget({ content });
+      const content = make();
+      const view = new MainAreaWidget<Widget>({ content });
       view.id = id;
       view.title.label = content.title.label;
-      view.title.caption = content.title.caption;
-      view.title.closable = true;
-      view.title.icon = lineageIcon;
       content.title.changed.connect(() => (view.title.label = content.title.label));
-      (view as any).plumblineArgs = args;
-      void views.add(view);
-      shell.add(view, 'main');
-      shell.activateById(view.id);
+      addView(view, args);
       return view;
     };
+
     restorer?.restore(views, {
       command: 'plumbline:restore-view',
-      args: view => (view as any).plumblineArgs ?? {},
+      args: view => argsOf.get(view) ?? {},
       name: view => view.id
     });
     commands.addCommand('plumbline:restore-view', {
       label: trans.__('Restore a Plumbline view'),
-      execute: args => {
-        const kind = args.kind as string;
-        if (kind === 'run') {
-          return commands.execute(CommandIDs.inspectRun, args);
+      execute: async args => {
+        await ready();
+        switch (args.kind as string) {
+          case 'browser': {
+            let history: LineageLocation[] = [];
+            try {
+              history = JSON.parse(String(args.history ?? '[]'));
+            } catch {
+              history = [];
+            }
+            if (!history.length) {
+              return;
+            }
+            const view = newBrowser(typeof args.id === 'string' ? args.id : undefined);
+            (view.content as LineageBrowser).restore(history, Number(args.index ?? history.length - 1), !!args.pinned);
+            return view;
+          }
+          // views saved by earlier versions (one tab each)
+          case 'run':
+            return openIn({ kind: 'run', runId: String(args.runId) }, { newTab: true });
+          case 'history':
+            return openIn({ kind: 'history', notebookPath: String(args.notebookPath), component: String(args.component) }, { newTab: true });
+          case 'trace':
+            return openIn({ kind: 'trace', ioId: String(args.ioId), direction: (args.direction as TraceDirection) ?? 'upstream' }, { newTab: true });
+          case 'sql':
+            return commands.execute(CommandIDs.sqlConsole);
+          case 'graph':
+            return commands.execute(CommandIDs.openGraph);
         }
-        if (kind === 'history') {
-          return commands.execute(CommandIDs.componentHistory, args);
-        }
-        if (kind === 'trace') {
-          return commands.execute(CommandIDs.trace, args);
-        }
-        if (kind === 'sql') {
-          return commands.execute(CommandIDs.sqlConsole);
+      }
+    });
+
+    // Open views follow a rename of their notebook (or folder).
+    app.serviceManager.contents.fileChanged.connect((_, change) => {
+      if (change.type === 'rename' && change.oldValue?.path && change.newValue?.path) {
+        for (const view of browsers()) {
+          (view.content as LineageBrowser).renamed(change.oldValue.path, change.newValue.path);
         }
       }
     });
@@ -122,6 +256,24 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
       icon: lineageIcon,
       execute: () => shell.activateById(panel.id)
     });
+    commands.addCommand(CommandIDs.openGraph, {
+      label: trans.__('Open Component Graph in Main Area'),
+      caption: trans.__('The active notebook\'s component graph, in a main-area tab'),
+      icon: lineageIcon,
+      execute: async () => {
+        await ready();
+        return single(
+          'plumbline-graph',
+          () => {
+            graph = new GraphMain({ sync, commands, trans });
+            graph.setStaleness(currentStaleness());
+            graph.disposed.connect(() => (graph = null));
+            return graph;
+          },
+          { kind: 'graph' }
+        );
+      }
+    });
     commands.addCommand(CommandIDs.inspectRun, {
       label: trans.__('Inspect Plumbline Run'),
       execute: async args => {
@@ -130,7 +282,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         await ready();
-        return show(new RunInspector({ sync, commands, trans, runId, language: language() }), `plumbline-run-${runId}`, { kind: 'run', runId });
+        return openIn({ kind: 'run', runId }, { newTab: !!args.newTab });
       }
     });
     const activeCellRun = (): string | null => {
@@ -140,7 +292,8 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
       if (!notebook || !cell || !replica) {
         return null;
       }
-      return latestRunPerCell(replica.db, notebook.context.path).get(cell.model.id)?.runId ?? null;
+      const path = notebook.context.path;
+      return latestRunPerCell(replica.db, [path, ...plumbline.formerPaths(path)]).get(cell.model.id)?.runId ?? null;
     };
     commands.addCommand(CommandIDs.inspectCell, {
       label: trans.__('Inspect Latest Run of This Cell'),
@@ -173,11 +326,7 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
           }
         }
         await ready();
-        return show(
-          new ComponentHistory({ sync, commands, trans, rendermime, notebookPath: notebookPath!, component }),
-          `plumbline-history-${notebookPath}-${component}`,
-          { kind: 'history', notebookPath: notebookPath!, component }
-        );
+        return openIn({ kind: 'history', notebookPath: notebookPath!, component });
       }
     });
     commands.addCommand(CommandIDs.trace, {
@@ -189,11 +338,32 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
           return;
         }
         await ready();
-        return show(
-          new TraceView({ sync, commands, trans, ioId, direction }),
-          `plumbline-trace-${direction}-${ioId}`,
-          { kind: 'trace', ioId, direction }
-        );
+        return openIn({ kind: 'trace', ioId, direction });
+      }
+    });
+    const currentBrowser = (): LineageBrowser | null => {
+      const widget = shell.currentWidget;
+      return widget instanceof MainAreaWidget && widget.content instanceof LineageBrowser ? widget.content : null;
+    };
+    commands.addCommand(CommandIDs.navigateBack, {
+      label: trans.__('Back (Plumbline View)'),
+      isEnabled: () => !!currentBrowser()?.canGoBack,
+      execute: () => currentBrowser()?.back()
+    });
+    commands.addCommand(CommandIDs.navigateForward, {
+      label: trans.__('Forward (Plumbline View)'),
+      isEnabled: () => !!currentBrowser()?.canGoForward,
+      execute: () => currentBrowser()?.forward()
+    });
+    commands.addCommand(CommandIDs.pinView, {
+      label: trans.__('Pin or Unpin This Plumbline View'),
+      isEnabled: () => currentBrowser() !== null,
+      isToggled: () => !!currentBrowser()?.pinned,
+      execute: () => {
+        const browser = currentBrowser();
+        if (browser) {
+          browser.pinned = !browser.pinned;
+        }
       }
     });
     commands.addCommand(CommandIDs.sqlConsole, {
@@ -201,13 +371,17 @@ export const lineagePlugin: JupyterFrontEndPlugin<void> = {
       caption: trans.__('Read-only SQL over the lineage store'),
       execute: async () => {
         await ready();
-        return show(new SqlConsole(sync, trans), 'plumbline-sql-console', { kind: 'sql' });
+        return single('plumbline-sql-console', () => new SqlConsole(sync, trans), { kind: 'sql' });
       }
     });
     for (const command of [
       CommandIDs.openLineage,
+      CommandIDs.openGraph,
       CommandIDs.inspectCell,
       CommandIDs.componentHistory,
+      CommandIDs.navigateBack,
+      CommandIDs.navigateForward,
+      CommandIDs.pinView,
       CommandIDs.sqlConsole
     ]) {
       palette?.addItem({ command, category: 'Plumbline' });

@@ -1,12 +1,10 @@
 /**
  * Vega-Lite specs of the lineage views. Pure functions of query results: the
  * data were computed by the queries (src/queries) and the statistics, if any,
- * by Python; the specs only say how to draw them. JupyterLab's own Vega
- * renderer draws them (MIME type below), with its light/dark theme.
+ * by Python; the specs only say how to draw them. src/charts/vega.ts draws
+ * them in JupyterLab's theme (light or dark, switching live).
  */
 import type { IHistoryRow } from '../queries/lineage';
-
-export const VEGALITE_MIME = 'application/vnd.vegalite.v5+json';
 
 /** Run status colors, the same in both themes (they are also the legend). */
 const STATUS_DOMAIN = ['ok', 'error', 'interrupted', 'running'];
@@ -19,7 +17,8 @@ export interface IHistorySpecOptions {
 
 /**
  * A component's runs over time: duration per run colored by status, and the
- * row count of each output (a drop in rows is the first sign of a bad batch).
+ * row count of each table output with its change since the previous run (a
+ * drop in rows is the first sign of a bad batch).
  */
 export function historySpec(rows: IHistoryRow[], options: IHistorySpecOptions): Record<string, unknown> {
   const width = options.width ?? 520;
@@ -31,15 +30,25 @@ export function historySpec(rows: IHistoryRow[], options: IHistorySpecOptions): 
     duration_ms: row.durationMs,
     checks: row.checksTotal ? `${row.checksPassed}/${row.checksTotal}` : ''
   }));
+  // Tables only (a boolean mask of 300,000 next to a frame would flatten the frame's line),
+  // each with its change since the previous run that made it.
+  const previous = new Map<string, number>();
   const outputs = rows.flatMap(row =>
     row.outputs
-      .filter(output => output.rows !== null)
-      .map(output => ({
-        run: row.runId.slice(0, 8),
-        time: new Date(row.startedAt * 1000).toISOString(),
-        output: output.name,
-        rows: output.rows
-      }))
+      .filter(output => output.table && output.rows !== null)
+      .map(output => {
+        const before = previous.get(output.name);
+        previous.set(output.name, output.rows as number);
+        const change = before === undefined ? null : (output.rows as number) - before;
+        return {
+          run: row.runId.slice(0, 8),
+          time: new Date(row.startedAt * 1000).toISOString(),
+          output: output.name,
+          rows: output.rows,
+          change,
+          changeLabel: change ? (change > 0 ? `+${change.toLocaleString('en')}` : change.toLocaleString('en')) : ''
+        };
+      })
   );
   const duration = {
     title: 'Duration per run',
@@ -67,22 +76,33 @@ export function historySpec(rows: IHistoryRow[], options: IHistorySpecOptions): 
   };
   const charts: Record<string, unknown>[] = [duration];
   if (outputs.length) {
+    const encoding = {
+      x: { field: 'time', type: 'temporal', title: null },
+      y: { field: 'rows', type: 'quantitative', title: 'rows', scale: { zero: false }, axis: { format: ',d', tickMinStep: 1 } },
+      color: { field: 'output', type: 'nominal', legend: { orient: 'top', title: null } },
+      tooltip: [
+        { field: 'run' },
+        { field: 'output' },
+        { field: 'rows', format: ',' },
+        { field: 'changeLabel', title: 'change' }
+      ]
+    };
     charts.push({
-      title: 'Output rows per run',
+      title: 'Table rows per run (and the change)',
       width,
       height: 120,
       data: { values: outputs },
-      mark: { type: 'line', point: true, tooltip: true },
-      encoding: {
-        x: { field: 'time', type: 'temporal', title: null },
-        y: { field: 'rows', type: 'quantitative', title: 'rows' },
-        color: { field: 'output', type: 'nominal', legend: { orient: 'top', title: null } },
-        tooltip: [{ field: 'run' }, { field: 'output' }, { field: 'rows', format: ',' }]
-      }
+      layer: [
+        { mark: { type: 'line', point: true, tooltip: true }, encoding },
+        {
+          mark: { type: 'text', dy: -9, fontSize: 10 },
+          encoding: { x: encoding.x, y: encoding.y, color: encoding.color, text: { field: 'changeLabel' } }
+        }
+      ]
     });
   }
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     title: options.title,
     vconcat: charts,
     resolve: { scale: { color: 'independent' } },

@@ -26,6 +26,8 @@ export interface IRunRow {
   notes: string | null;
   /** First code line of the cell (else its first comment), to recognise it. */
   codePreview: string;
+  /** The cell's first lines (at most 200 characters), for a tooltip. */
+  codeHead: string;
   /** Checks recorded with this run. */
   checks: ICheckSummary;
 }
@@ -63,6 +65,7 @@ function toRun(row: SqlValue[]): IRunRow {
     gitDirty: row[12] === null ? null : row[12] === 1,
     notes: row[13] as string | null,
     codePreview: codePreview(row[14]),
+    codeHead: String(row[14] ?? ''),
     checks: parseCheckSummary(row[15])
   };
 }
@@ -71,36 +74,50 @@ function select(db: Database, sql: string, params: SqlValue[]): IRunRow[] {
   return selectAll(db, sql, params, toRun);
 }
 
-/** Runs of one notebook, newest first. */
+/**
+ * `column` is one of the notebook's paths: its path, and the paths it had before a
+ * rename whose move the replica has not received yet. One path is an equality (the
+ * index serves the order too).
+ */
+export function pathMatch(column: string, paths: string | string[]): { sql: string; params: string[] } {
+  const list = typeof paths === 'string' ? [paths] : [...new Set(paths)];
+  return list.length === 1
+    ? { sql: `${column} = ?`, params: list }
+    : { sql: `${column} IN (${list.map(() => '?').join(', ')})`, params: list };
+}
+
+/** Runs of one notebook (under its current and former paths), newest first. */
 export function runsOfNotebook(
   db: Database,
-  notebookPath: string,
+  notebookPath: string | string[],
   limit = 200
 ): IRunRow[] {
+  const match = pathMatch('r.notebook_path', notebookPath);
   return select(
     db,
     `SELECT ${RUN_COLUMNS}
        FROM runs r JOIN code_snapshots c ON c.hash = r.code_hash
-      WHERE r.notebook_path = ?
+      WHERE ${match.sql}
       ORDER BY r.started_at DESC, r.rowid DESC
       LIMIT ?`,
-    [notebookPath, limit]
+    [...match.params, limit]
   );
 }
 
 /** How many runs one notebook has, and how many of them failed. */
 export function runCountsOfNotebook(
   db: Database,
-  notebookPath: string
+  notebookPath: string | string[]
 ): { total: number; errors: number; running: number } {
+  const match = pathMatch('notebook_path', notebookPath);
   const statement = db.prepare(
     `SELECT count(*),
             coalesce(sum(status = 'error'), 0),
             coalesce(sum(status = 'running'), 0)
-       FROM runs WHERE notebook_path = ?`
+       FROM runs WHERE ${match.sql}`
   );
   try {
-    statement.bind([notebookPath]);
+    statement.bind(match.params);
     statement.step();
     const [total, errors, running] = statement.get() as number[];
     return { total, errors, running };

@@ -7,7 +7,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 import type { SqlJsStatic } from 'sql.js';
 
 import { fetchChanges, fetchSnapshot } from '../api/client';
-import { ISnapshotCache } from './cache';
+import { ICachedSnapshot, ISnapshotCache } from './cache';
 import type { IChanges } from '../api/changes';
 import { Replica } from './replica';
 
@@ -18,6 +18,11 @@ export interface IReplicaSyncOptions {
   loadSql: () => Promise<SqlJsStatic>;
   /** Where snapshots are kept between page loads (null: nowhere), once settings say. */
   cache?: () => Promise<ISnapshotCache | null>;
+  /**
+   * The kept snapshot, read as early as the page starts (in parallel with the settings,
+   * the wasm's fetch and compile); used only if `cache` says snapshots are kept.
+   */
+  prefetched?: Promise<ICachedSnapshot | null>;
   fetchSnapshot?: typeof fetchSnapshot;
   fetchChanges?: (since: number) => Promise<IChanges>;
   /**
@@ -34,6 +39,7 @@ export class ReplicaSync {
     this._fetchSnapshot = options.fetchSnapshot ?? fetchSnapshot;
     this._fetchChanges = options.fetchChanges ?? fetchChanges;
     this._report = options.report ?? (() => undefined);
+    this._prefetched = options.prefetched ?? null;
   }
 
   /** Where the replica came from: the server's snapshot, or the one kept in the browser. */
@@ -110,12 +116,14 @@ export class ReplicaSync {
    */
   private async _catchUp(
     replica: Replica,
-    kept: boolean
+    kept: boolean,
+    firstPage: Promise<IChanges> | null = null
   ): Promise<{ written: number; pages: number } | null> {
     let written = 0;
     let pages = 0;
     for (;;) {
-      const changes = await this._fetchChanges(replica.seq);
+      const early = pages === 0 ? firstPage : null;
+      const changes = await (early ?? this._fetchChanges(replica.seq));
       pages++;
       if (changes.reset) {
         return null;
@@ -151,11 +159,22 @@ export class ReplicaSync {
    * see nothing until then.
    */
   private async _openKeptOrDownload(): Promise<void> {
-    const kept = await this._openKept();
+    // The first change page is asked for as soon as the kept snapshot's cursor is known,
+    // while SQLite compiles: one round trip less before the first rows.
+    const bytes = this._keptBytes();
+    let firstPage: Promise<IChanges> | null = null;
+    const early = bytes.then(found => {
+      if (found) {
+        firstPage = this._fetchChanges(found.seq);
+        firstPage.catch(() => undefined); // awaited below, or not needed
+      }
+    });
+    const kept = await this._openKept(bytes);
+    await early;
     if (kept) {
       let caughtUp: { pages: number } | null;
       try {
-        caughtUp = await this._catchUp(kept, true);
+        caughtUp = await this._catchUp(kept, true, kept.seq === (await bytes)?.seq ? firstPage : null);
       } catch (error) {
         kept.close();
         throw error;
@@ -173,14 +192,29 @@ export class ReplicaSync {
     await this._loadSnapshot();
   }
 
-  /** The snapshot kept by an earlier page load, opened, if any and readable. */
-  private async _openKept(): Promise<Replica | null> {
-    try {
-      const cache = await this._cache();
+  /** The kept snapshot's bytes, if snapshots are kept (read once; the prefetched read if any). */
+  private _keptBytes(): Promise<ICachedSnapshot | null> {
+    const prefetched = this._prefetched;
+    this._prefetched = null;
+    return (async () => {
+      const [cache, found] = await Promise.all([
+        this._cache(),
+        prefetched?.catch(() => null) ?? null
+      ]);
       if (!cache) {
         return null;
       }
-      const [sql, kept] = await Promise.all([this._loadSql(), cache.load()]);
+      return prefetched ? found : cache.load();
+    })().catch(error => {
+      console.warn('Plumbline: not using the store kept in the browser:', error);
+      return null;
+    });
+  }
+
+  /** The snapshot kept by an earlier page load, opened, if any and readable. */
+  private async _openKept(bytes: Promise<ICachedSnapshot | null>): Promise<Replica | null> {
+    try {
+      const [sql, kept] = await Promise.all([this._loadSql(), bytes]);
       return kept ? Replica.fromSnapshot(sql, kept.bytes, kept.seq) : null;
     } catch (error) {
       console.warn('Plumbline: not using the store kept in the browser:', error);
@@ -220,6 +254,7 @@ export class ReplicaSync {
   private readonly _fetchSnapshot: typeof fetchSnapshot;
   private readonly _fetchChanges: (since: number) => Promise<IChanges>;
   private readonly _report: (error: Error | null) => void;
+  private _prefetched: Promise<ICachedSnapshot | null> | null;
   private _source: 'server' | 'cache' | null = null;
   /** The last change page did not name this replica's store (see _catchUp). */
   private _mismatchSeen = false;

@@ -33,7 +33,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       translator,
       maxRows: () => plumbline.settings.maxRows,
       revealCell: (notebook, cellId) => revealCell(app, notebook, cellId),
-      inspectRun: runId => void app.commands.execute(CommandIDs.inspectRun, { runId })
+      inspectRun: runId => void app.commands.execute(CommandIDs.inspectRun, { runId }),
+      formerPaths: path => plumbline.formerPaths(path)
     });
     panel.title.icon = plumblineIcon;
     app.shell.add(panel, 'left', { rank: 650 });

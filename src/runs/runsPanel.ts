@@ -21,6 +21,8 @@ export interface IRunsPanelOptions {
   revealCell: (panel: NotebookPanel, cellId: string) => void;
   /** Open a run's inspector (inputs, outputs, code diff, notes). */
   inspectRun: (runId: string) => void;
+  /** The paths a notebook had before a rename the replica may not have received yet. */
+  formerPaths?: (path: string) => string[];
 }
 
 export class RunsPanel extends Widget {
@@ -105,7 +107,8 @@ export class RunsPanel extends Widget {
       this._showMessage(trans.__('Loading the lineage store…'));
       return;
     }
-    const path = panel.context.path;
+    // Right after a rename the replica may still hold the runs under the former path.
+    const path = [panel.context.path, ...(this._options.formerPaths?.(panel.context.path) ?? [])];
     const runs = runsOfNotebook(replica.db, path, this._options.maxRows());
     if (runs.length === 0) {
       this._showMessage(trans.__('No runs yet. Run a cell: each execution is recorded here.'));
@@ -146,7 +149,7 @@ export class RunsPanel extends Widget {
 
     const count = run.executionCount === null ? ' ' : String(run.executionCount);
     const code = span(`[${count}] ${run.codePreview}`, 'jp-Plumbline-code');
-    code.title = run.codePreview;
+    code.title = run.codeHead || run.codePreview; // the first lines in full (the row shows one, wrapped)
     const badge = span(statusLabel(run.status, trans), `jp-Plumbline-status jp-mod-${run.status}`);
     if (run.errorName) {
       badge.title = `${run.errorName}: ${run.errorValue ?? ''}`;
@@ -180,7 +183,7 @@ export class RunsPanel extends Widget {
         trans.__('checks %1/%2', run.checks.passed, run.checks.total),
         `jp-Plumbline-runChecks jp-mod-${state}`
       );
-      checks.title = run.checks.problems || trans.__('All checks passed');
+      checks.title = [run.checks.problems, run.checks.passes].filter(Boolean).join('\n') || trans.__('All checks passed');
       meta.append(checks);
     }
     meta.append(duration, when);

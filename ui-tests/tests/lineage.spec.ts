@@ -90,8 +90,8 @@ test.describe('Plumbline lineage', () => {
     await featurize.locator('.jp-Plumbline-outputs tr[data-name="total"] .jp-Plumbline-traceUp').click();
     const trace = page.locator('.jp-Plumbline-trace:visible');
     await expect(trace).toHaveAttribute('data-direction', 'upstream');
-    await expect(trace.locator('.jp-Plumbline-traceNode[data-name="clean"]').first()).toBeVisible();
-    await expect(trace.locator('.jp-Plumbline-traceNode[data-name="raw"]').first()).toContainText('load');
+    await expect(trace.locator('.jp-Plumbline-traceNode[data-names="clean"]').first()).toBeVisible();
+    await expect(trace.locator('.jp-Plumbline-traceNode[data-names="raw"]').first()).toContainText('load');
 
     // Flag two outputs of two branches; review ranks what they share first.
     await inspectCell(page, 2);

@@ -46,7 +46,7 @@ from typing import Any, Callable, Optional
 
 from ...analysis import CellAnalysis, analyze
 from ...fingerprint import Fingerprint, fingerprint
-from ...store import IORecord, Store
+from ...store import Binding, IORecord, Store, io_id
 from . import files
 from .namespace import Snapshot, Tracker, Version, data_names, diff, is_data_name, is_data_value, rebound, snapshot
 from .worker import Worker
@@ -78,9 +78,10 @@ class _Cell:
 
 class Lineage:
     def __init__(self, shell: Any, write: Callable[..., None], store_dir: Path,
-                 warn: Callable[[str], None]):
+                 warn: Callable[[str], None], session: str = ""):
         self.shell = shell
         self.store_dir = Path(store_dir)
+        self.session = session  # the kernel session whose bindings (what names hold) are recorded
         self._write = write  # the recorder's backlog: write(Store.method, *args)
         self.tracker = Tracker()
         self.worker = Worker(warn)
@@ -128,7 +129,7 @@ class Lineage:
             # Big values rebound or deleted between recorded cells (silent executes, callbacks).
             self.tracker.release_stale(ns)
         now = time.time()
-        records, hashes = [], {}
+        records, hashes, outside = [], {}, []
         names = analysis.reads | analysis.mutations | analysis.calls
         names |= globals_of_called(ns, analysis.calls)
         for name in sorted(names):
@@ -141,10 +142,13 @@ class Lineage:
             if version is None:  # bound outside any recorded cell: from outside
                 version = Version.of(None, None, obj, fingerprint(obj))
                 self.tracker.set(name, version)
+                outside.append(Binding(name, None))  # the kernel no longer holds a recorded version of it
             records.append(_io(run_id, "input", name, "read", version.fingerprint, now, version.io_id, version.run_id))
             hashes[name] = version.fingerprint.content_hash
         if records:
             self._write(Store.record_io, records)
+        if outside:
+            self._write(Store.record_bindings, self.session, run_id, now, outside)
         self._cells[run_id] = _Cell(run_id, analysis, materialize, before, hashes, files.start())
 
     def end(self, run_id: str) -> None:
@@ -156,20 +160,53 @@ class Lineage:
         ns = self.shell.user_ns
         after = snapshot(self.shell)
         changed, gone = diff(cell.before, after)
-        self.tracker.drop(data_names(self.shell, gone))
+        deleted = data_names(self.shell, gone)
+        self.tracker.drop(deleted)
         outputs, dropped = [], []
         names = rebound(changed, cell.analysis.writes, self.shell, self.tracker)
         for name in names:
             obj = ns.get(name)
             (outputs if is_data_value(obj) else dropped).append((name, obj, "assigned", None))
+        # What the kernel holds now: a rebound name holds this run's output (its id is known
+        # before the worker writes it), a deleted one nothing; a recorded value replaced by code
+        # (a module, a library function) no recorded version. A mutation is known only once
+        # hashed: the worker says it.
+        bindings = [Binding(name, io_id(run_id, "output", "variable", name)) for name, *_ in outputs]
+        bindings += [Binding(name, None) for name, *_ in dropped if self.tracker.has(name)]
         self.tracker.drop(name for name, *_ in dropped)
+        bindings += [Binding(name, None, deleted=True) for name in sorted(deleted)]
+        if bindings:
+            self._write(Store.record_bindings, self.session, run_id, ended, bindings)
         # Static mutations, and static writes that kept the same object (``x += [1]`` on a list):
         # outputs if the fingerprint says the value changed.
         for name in sorted((cell.analysis.mutations | cell.analysis.writes) & cell.input_hashes.keys()):
             if name not in names and name in ns:
                 outputs.append((name, ns[name], "mutated", cell.input_hashes[name]))
         if outputs or events:
-            self.worker.submit(functools.partial(self._finish, run_id, ended, outputs, events, cell.materialize))
+            depends = self._dependencies(run_id, cell, [name for name, *_ in outputs])
+            self.worker.submit(functools.partial(self._finish, run_id, ended, outputs, events, cell.materialize,
+                                                 depends))
+
+    def _dependencies(self, run_id: str, cell: _Cell, names: list[str]) -> dict[str, tuple[Optional[list], bool]]:
+        """name -> (the ids of the variable inputs its value was made from, or None: not known;
+        whether it passed through a call, so through the files the cell read).
+
+        A notebook function among them brings the globals it reads (as the inputs did).
+        """
+        out: dict[str, tuple[Optional[list], bool]] = {}
+        inputs = cell.input_hashes
+        ns = self.shell.user_ns
+        for name in names:
+            static = cell.analysis.depends_on(name)
+            if static is None:  # bound by exec, %run, a star import: the analysis cannot say
+                out[name] = (None, True)
+                continue
+            used = {n for n in static if n in inputs}
+            if used:
+                used |= globals_of_called(ns, used) & inputs.keys()
+            out[name] = (sorted(io_id(run_id, "input", "variable", n) for n in used),
+                         name in cell.analysis.through_calls)
+        return out
 
     def close(self) -> None:
         """At the kernel's exit or unload: the last jobs get a little time; later ones write nothing."""
@@ -180,13 +217,20 @@ class Lineage:
 
     # -- in the worker -----------------------------------------------------------------------
 
-    def _finish(self, run_id: str, ended: float, outputs: list, events: list, materialize: bool) -> None:
+    def _finish(self, run_id: str, ended: float, outputs: list, events: list, materialize: bool,
+                depends: Optional[dict] = None) -> None:
         if self._closed:
             return
         records: list[IORecord] = []
         kept = []
         seen = []
         failed = []
+        mutated = []
+        try:
+            records.extend(self._file_records(run_id, ended, events))
+        except Exception as exc:  # noqa: BLE001
+            failed.append(f"files ({type(exc).__name__}: {exc})")
+        file_inputs = [r.id for r in records if r.direction == "input"]
         for name, obj, how, before in outputs:
             try:
                 fp = fingerprint(obj)
@@ -195,18 +239,20 @@ class Lineage:
                 continue
             if how == "mutated" and fp.exact and fp.content_hash == before:
                 continue  # mutated in the code, not in fact (a sampled or identity hash proves nothing)
-            record = _io(run_id, "output", name, how, fp, ended)
+            variables, via_calls = (depends or {}).get(name, (None, True))
+            made_from = None if variables is None else tuple(variables + (file_inputs if via_calls else []))
+            record = _io(run_id, "output", name, how, fp, ended, depends_on=made_from)
             records.append(record)
             self.tracker.set(name, Version.of(record.id, run_id, obj, fp))
             kept.append((record.id, obj, fp))
             seen.append((record.id, name, obj))
+            if how == "mutated":
+                mutated.append(Binding(name, record.id))
         del outputs[:]  # no reference to the values beyond this job
-        try:
-            records.extend(self._file_records(run_id, ended, events))
-        except Exception as exc:  # noqa: BLE001
-            failed.append(f"files ({type(exc).__name__}: {exc})")
         if records and not self._closed:
             self._write(Store.record_io, records)
+        if mutated and not self._closed:
+            self._write(Store.record_bindings, self.session, run_id, ended, mutated)
         for observe in self.observers if seen and not self._closed else ():
             try:
                 observe(run_id, seen)
@@ -279,10 +325,11 @@ def globals_of_called(ns: dict, calls: Any, limit: int = 64) -> set:
 
 
 def _io(run_id: str, direction: str, name: str, how: str, fp: Fingerprint, at: float,
-        source: Optional[str] = None, source_run: Optional[str] = None) -> IORecord:
+        source: Optional[str] = None, source_run: Optional[str] = None,
+        depends_on: Optional[tuple[str, ...]] = None) -> IORecord:
     return IORecord(
         run_id=run_id, direction=direction, kind="variable", name=name, how=how, created_at=at, type=fp.type,
         value_hash=fp.content_hash, strategy=fp.strategy, shape=fp.shape, columns=fp.columns,
         size_bytes=fp.size_bytes, row_count=fp.shape[0] if fp.shape else None, source_io_id=source,
-        source_run_id=source_run,
+        source_run_id=source_run, depends_on=depends_on,
     )

@@ -61,6 +61,10 @@ class Tracker:
             version = self._versions.get(name)
         return version if version is not None and version.holds(obj) else None
 
+    def has(self, name: str) -> bool:
+        with self._lock:
+            return name in self._versions
+
     def set(self, name: str, version: Version) -> None:
         big = not version._weak and _big(version)
         with self._lock:

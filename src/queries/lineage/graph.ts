@@ -17,6 +17,9 @@ export interface IGraphNode {
   lastRunAt: number | null;
   /** A component of another notebook that feeds this one (through files). */
   external: boolean;
+  /** As the component's definition says (the cells' metadata, recorded with its runs). */
+  owner: string | null;
+  description: string | null;
 }
 
 export interface IGraphEdge {
@@ -56,7 +59,8 @@ export const nodeKey = (notebookOfGraph: string, notebookPath: string, name: str
  * first run), then the components of other notebooks that feed them.
  * Edges: from the components whose outputs the latest run of each cell read
  * (when that run is a component's); through untagged runs, to the nearest component runs
- * upstream. Self-edges are dropped.
+ * upstream, following only the inputs each version read was made from
+ * (run_io.depends_on). Self-edges are dropped.
  */
 export function componentGraph(
   db: Database,
@@ -66,18 +70,22 @@ export function componentGraph(
     db,
     `WITH RECURSIVE
        ${latestComponentRunPerCellSql(':nb')},
-       walk(target, run_id, name, depth) AS (
-         SELECT l.component_id, o.run_id, o.name, 0
+       walk(target, io_id, run_id, name, depth) AS (
+         SELECT l.component_id, o.id, o.run_id, o.name, 0
            FROM latest l
            JOIN run_io i ON i.run_id = l.run_id AND i.direction = 'input'
            JOIN run_io o ON o.id = i.source_io_id
          UNION
-         SELECT w.target, o.run_id, o.name, w.depth + 1
+         SELECT w.target, o.id, o.run_id, o.name, w.depth + 1
            FROM walk w
            JOIN runs s ON s.id = w.run_id AND s.component_id IS NULL
+           JOIN run_io v ON v.id = w.io_id
            JOIN run_io i ON i.run_id = s.id AND i.direction = 'input'
            JOIN run_io o ON o.id = i.source_io_id
-          WHERE w.depth < :depth)
+          WHERE w.depth < :depth
+            -- per value: only what the version that was read was made from
+            AND (v.depends_on IS NULL
+                 OR EXISTS (SELECT 1 FROM json_each(v.depends_on) d WHERE d.value = i.id)))
      SELECT w.target, r.component_id, json_group_array(DISTINCT w.name)
        FROM walk w JOIN runs r ON r.id = w.run_id
       WHERE r.component_id IS NOT NULL AND r.component_id != w.target
@@ -93,7 +101,7 @@ export function componentGraph(
   const nodesById = new Map<number, IGraphNode & { firstRunAt: number }>();
   selectAll(
     db,
-    `SELECT c.id, c.notebook_path, c.name, s.n, s.last, s.first, lr.id, lr.status
+    `SELECT c.id, c.notebook_path, c.name, s.n, s.last, s.first, lr.id, lr.status, c.owner, c.description
        FROM components c
        JOIN (SELECT component_id, count(*) AS n, max(started_at) AS last, min(started_at) AS first
                FROM runs
@@ -115,7 +123,9 @@ export function componentGraph(
         firstRunAt: row[5] as number,
         latestRunId: row[6] as string | null,
         latestStatus: row[7] as string | null,
-        external: nb !== notebookPath
+        external: nb !== notebookPath,
+        owner: (row[8] as string | null) || null,
+        description: (row[9] as string | null) || null
       });
     }
   );

@@ -12,12 +12,24 @@ export interface IHistoryRow {
   executionCount: number | null;
   gitCommit: string | null;
   codeHash: string;
-  /** The largest row count of the run's variable outputs. */
+  /** The largest row count of the run's tables (frames and 2-D arrays; a boolean mask is no table). */
   outputRows: number | null;
-  /** Every output (variables and files), sorted by kind then name. */
-  outputs: { name: string; kind: 'variable' | 'file'; rows: number | null; hash: string | null }[];
+  /** Every output (variables and files), sorted by kind then name; `table`: a frame or a 2-D array. */
+  outputs: {
+    name: string;
+    kind: 'variable' | 'file';
+    rows: number | null;
+    hash: string | null;
+    type: string | null;
+    table: boolean;
+  }[];
   checksPassed: number;
   checksTotal: number;
+}
+
+/** Frames of pandas, polars and Arrow are tables whatever their shape says. */
+function isTableType(type: string | null): boolean {
+  return !!type && /(^|\.)(DataFrame|LazyFrame|Table|RecordBatch)$/.test(type);
 }
 
 /** Code-point order, as SQLite's BINARY collation sorts elsewhere in the lineage queries. */
@@ -38,7 +50,8 @@ export function componentHistory(
     `SELECT * FROM (
        SELECT r.id, r.cell_id, r.started_at, r.status, r.duration_ms, r.execution_count,
               r.git_commit, r.code_hash,
-              (SELECT json_group_array(json_array(o.kind, o.name, o.row_count, o.value_hash))
+              (SELECT json_group_array(json_array(o.kind, o.name, o.row_count, o.value_hash, o.type,
+                                                   coalesce(json_array_length(o.shape), 0)))
                  FROM run_io o WHERE o.run_id = r.id AND o.direction = 'output'),
               (SELECT count(*) FROM check_results k WHERE k.run_id = r.id),
               (SELECT count(*) FROM check_results k WHERE k.run_id = r.id AND k.status = 'pass'),
@@ -56,10 +69,17 @@ export function componentHistory(
       ':limit': opts?.limit ?? 500
     },
     row => {
-      const outputs = (JSON.parse(String(row[8])) as [string, string, number | null, string | null][])
-        .map(([kind, name, rows, hash]) => ({ name, kind: kind as 'variable' | 'file', rows, hash }))
+      const outputs = (JSON.parse(String(row[8])) as [string, string, number | null, string | null, string | null, number][])
+        .map(([kind, name, rows, hash, type, dims]) => ({
+          name,
+          kind: kind as 'variable' | 'file',
+          rows,
+          hash,
+          type,
+          table: kind === 'variable' && (dims >= 2 || isTableType(type))
+        }))
         .sort((a, b) => compare(a.kind, b.kind) || compare(a.name, b.name));
-      const rows = outputs.filter(o => o.kind === 'variable' && o.rows !== null).map(o => o.rows as number);
+      const rows = outputs.filter(o => o.table && o.rows !== null).map(o => o.rows as number);
       return {
         runId: String(row[0]),
         cellId: row[1] as string | null,

@@ -11,17 +11,17 @@
  *
  * The UI imports from here.
  */
-export { codeOfRun, ioById, ioOfRun, previousRun, runRefs } from './values';
-export type { IoDirection, IoKind, IRunRef, IValueRow } from './values';
+export { codeOfRun, componentInfo, componentOfRun, ioById, ioOfRun, previousRun, runRefs } from './values';
+export type { IComponentInfo, IoDirection, IoKind, IRunRef, IValueRow } from './values';
 export { traceDownstream, traceUpstream } from './trace';
-export type { ITraceNode, ITraceOptions } from './trace';
+export type { ITrace, ITraceEdge, ITraceNode, ITraceOptions } from './trace';
 export { componentGraph } from './graph';
 export type { IGraphEdge, IGraphNode } from './graph';
 export { reviewFlagged } from './review';
 export type { IReviewRow } from './review';
 export { componentHistory } from './history';
 export type { IHistoryRow } from './history';
-export { staleness } from './staleness';
-export type { StaleReason } from './staleness';
+export { staleness, upstreamNotebooks } from './staleness';
+export type { ICell, IStalenessOptions, StaleReason } from './staleness';
 export { readOnlyQuery } from './console';
 export type { IQueryResult } from './console';

@@ -234,3 +234,47 @@ export function runRefs(
     row => toRunRef(row)
   );
 }
+
+/** A component as its definition says (recorded with its runs). */
+export interface IComponentInfo {
+  name: string;
+  notebookPath: string;
+  owner: string | null;
+  description: string | null;
+  tags: string[];
+}
+
+/** The component of a run, or null for a run of no component. */
+export function componentOfRun(db: Database, runId: string): IComponentInfo | null {
+  return (
+    selectAll(
+      db,
+      `SELECT c.name, c.notebook_path, c.owner, c.description, c.tags
+         FROM runs r JOIN components c ON c.id = r.component_id WHERE r.id = ?`,
+      [runId],
+      row => toComponentInfo(row)
+    )[0] ?? null
+  );
+}
+
+/** A component by notebook and name, or null. */
+export function componentInfo(db: Database, notebookPath: string, name: string): IComponentInfo | null {
+  return (
+    selectAll(
+      db,
+      'SELECT name, notebook_path, owner, description, tags FROM components WHERE notebook_path = ? AND name = ?',
+      [notebookPath, name],
+      row => toComponentInfo(row)
+    )[0] ?? null
+  );
+}
+
+function toComponentInfo(row: SqlValue[]): IComponentInfo {
+  return {
+    name: String(row[0]),
+    notebookPath: String(row[1]),
+    owner: (row[2] as string | null) || null,
+    description: (row[3] as string | null) || null,
+    tags: parseJson<string[]>(row[4]) ?? []
+  };
+}

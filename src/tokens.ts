@@ -18,6 +18,9 @@ export namespace CommandIDs {
   export const componentHistory = 'plumbline:component-history';
   export const trace = 'plumbline:trace';
   export const sqlConsole = 'plumbline:sql-console';
+  export const promote = 'plumbline:promote';
+  export const promoteNotebook = 'plumbline:promote-notebook';
+  export const openPipelines = 'plumbline:open-pipelines';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */

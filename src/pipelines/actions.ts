@@ -62,6 +62,7 @@ class RunNowBody extends Widget implements ISubmitBody {
   }
 
   runId: string | null = null;
+  blockedChanged?: (blocked: boolean) => void;
 
   private _texts(): { [name: string]: string } {
     return Object.fromEntries([...this._inputs].map(([name, input]) => [name, input.value]));
@@ -70,9 +71,11 @@ class RunNowBody extends Widget implements ISubmitBody {
   private _validate(): string[] {
     const { errors } = overrides(this._parameters, this._texts());
     this._status.textContent = errors.join(' ');
+    // Not setCustomValidity: the dialog would keep refusing to close after the fix.
     for (const [name, input] of this._inputs) {
-      input.setCustomValidity(errors.find(e => e.startsWith(`${name} `)) ?? '');
+      input.setAttribute('aria-invalid', String(errors.some(e => e.startsWith(`${name} `))));
     }
+    this.blockedChanged?.(errors.length > 0);
     return errors;
   }
 

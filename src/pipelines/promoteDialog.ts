@@ -268,24 +268,31 @@ class PromoteBody extends Widget implements ISubmitBody {
     }
     let preview: IPreview;
     try {
+      const sent = this._kernel;
       preview = await previewPromotion(this._request());
       if (ask !== this._asked) {
         return;
       }
       // The live kernel knows what static analysis and recorded runs cannot: ask it
-      // about the variables that cross (once per set of names), then compile again.
+      // about the variables that cross (once per set of names; a preview asked
+      // meanwhile waits for the same answer), then compile again with it.
       const { names, imports } = probeRequest(preview);
       const key = JSON.stringify([names, imports]);
-      if (this._context.probe && names.length && key !== this._probed) {
-        this._probed = key;
-        this._setStatus(trans.__('Asking the kernel about %1…', names.join(', ')));
-        const { answer, problem } = await this._context.probe(names, imports);
-        this._kernel = answer;
-        this._kernelProblem = problem;
+      const probe = this._context.probe;
+      if (probe && names.length) {
+        if (key !== this._probed || !this._probing) {
+          this._probed = key;
+          this._setStatus(trans.__('Asking the kernel about %1…', names.join(', ')));
+          this._probing = probe(names, imports).then(({ answer, problem }) => {
+            this._kernel = answer;
+            this._kernelProblem = problem;
+          });
+        }
+        await this._probing;
         if (ask !== this._asked) {
           return;
         }
-        if (answer) {
+        if (this._kernel && this._kernel !== sent) {
           preview = await previewPromotion(this._request());
         }
       }
@@ -471,7 +478,7 @@ class PromoteBody extends Widget implements ISubmitBody {
       context.revealCell(action.cell);
       return;
     }
-    this._probed = ''; // new crossing variables: ask the kernel again
+    this._probing = null; // new crossing variables, values may have changed: ask the kernel again
     this._schedulePreview();
   }
 
@@ -506,6 +513,7 @@ class PromoteBody extends Widget implements ISubmitBody {
   private _kernel: IProbeAnswer | null = null;
   private _kernelProblem: string | null = null;
   private _probed = '';
+  private _probing: Promise<void> | null = null;
   private _previewing = true;
   private _asked = 0;
   private _timer = 0;

@@ -194,8 +194,13 @@ test.describe('Promote cells to a pipeline', () => {
   });
 
   test('the Pipelines panel is restored on reload', async ({ page }) => {
+    // The layout restorer saves the workspace once the sidebar is open: reload after that.
+    const saved = page.waitForRequest(
+      r => r.method() === 'PUT' && /\/api\/workspaces/.test(r.url()) && (r.postData() ?? '').includes('"current":"plumbline-pipelines"')
+    );
     await page.sidebar.openTab('plumbline-pipelines');
     await expect(page.locator(PANEL)).toBeVisible();
+    await saved;
     await page.reload({ waitForIsReady: false });
     await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     await expect(page.locator(PANEL)).toBeVisible();
@@ -216,7 +221,8 @@ test.describe('README screenshots of pipelines', () => {
         await runCell(page, index);
       }
       await page.notebook.selectCells(1, 6);
-      await page.evaluate(() => (window as any).jupyterapp.commands.execute('plumbline:promote'));
+      // Not awaited in the page: the command resolves when the dialog closes.
+      await page.evaluate(() => void (window as any).jupyterapp.commands.execute('plumbline:promote'));
       const dialog = page.locator(DIALOG);
       await expect(dialog.locator('.jp-Plumbline-dagNode')).toHaveCount(5);
       await expect(dialog.locator('.jp-Plumbline-kernelStatus')).toHaveAttribute('data-kernel', 'true');

@@ -259,7 +259,10 @@ describe('run now: parameter overrides typed as the parameters cell has them', (
     expect(texts).toEqual({ rows: '2000', rate: '0.5', label: 'weekly', dry: 'false' });
     expect(overrides(parameters, texts)).toEqual({ params: {}, errors: [] });
     expect(overrides(parameters, { ...texts, rows: '10', dry: 'true' })).toEqual({ params: { rows: 10, dry: true }, errors: [] });
-    expect(overrides(parameters, { ...texts, rows: 'ten' }).errors).toHaveLength(1);
+    expect(overrides(parameters, { ...texts, rows: 'ten' }).errors).toEqual(['rows is int; "ten" is not.']);
+    // the messages go through the translator
+    const upper = (message: string, ...args: (string | number)[]) => `${message.toUpperCase()}|${args.join(',')}`;
+    expect(overrides(parameters, { ...texts, rows: 'ten' }, upper).errors).toEqual(['%1 IS %2; %3 IS NOT.|rows,int,"ten"']);
   });
 });
 

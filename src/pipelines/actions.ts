@@ -39,9 +39,10 @@ class RunNowBody extends Widget implements ISubmitBody {
   constructor(
     private readonly _name: string,
     private readonly _parameters: IParameter[],
-    trans: TranslationBundle
+    private readonly _trans: TranslationBundle
   ) {
     super();
+    const trans = _trans;
     this.addClass('jp-Plumbline-runNow');
     this.node.append(
       el('p', 'jp-Plumbline-hint', _parameters.length
@@ -69,7 +70,7 @@ class RunNowBody extends Widget implements ISubmitBody {
   }
 
   private _validate(): string[] {
-    const { errors } = overrides(this._parameters, this._texts());
+    const { errors } = overrides(this._parameters, this._texts(), (m, ...a) => this._trans.__(m, ...a));
     this._status.textContent = errors.join(' ');
     // Not setCustomValidity: the dialog would keep refusing to close after the fix.
     for (const [name, input] of this._inputs) {
@@ -83,7 +84,7 @@ class RunNowBody extends Widget implements ISubmitBody {
     if (this._validate().length) {
       return false;
     }
-    const { params } = overrides(this._parameters, this._texts());
+    const { params } = overrides(this._parameters, this._texts(), (m, ...a) => this._trans.__(m, ...a));
     try {
       this.runId = (await runNow(this._name, params)).run.id;
       return true;

@@ -195,10 +195,19 @@ export function parseProbe(stdout: string): IProbeAnswer | null {
 
 // -- run now: parameter overrides ---------------------------------------------------------------
 
+/** The translator's `__` (JupyterLab's TranslationBundle has it); the default only fills in %1, %2, … */
+export type Translate = (message: string, ...args: (string | number)[]) => string;
+const untranslated: Translate = (message, ...args) =>
+  message.replace(/%(\d+)/g, (match, n) => (args[Number(n) - 1] === undefined ? match : String(args[Number(n) - 1])));
+
 /** A parameter override typed from the text field, or the reason it is not one. */
-export function parseOverride(parameter: IParameter, text: string): { value: unknown } | { error: string } {
+export function parseOverride(
+  parameter: IParameter,
+  text: string,
+  __: Translate = untranslated
+): { value: unknown } | { error: string } {
   const trimmed = text.trim();
-  const wrong = () => ({ error: `${parameter.name} is ${parameter.type}; ${JSON.stringify(text.slice(0, 40))} is not.` });
+  const wrong = () => ({ error: __('%1 is %2; %3 is not.', parameter.name, parameter.type, JSON.stringify(text.slice(0, 40))) });
   switch (parameter.type) {
     case 'str':
       return { value: text };
@@ -234,7 +243,8 @@ export function parseOverride(parameter: IParameter, text: string): { value: unk
 /** Overrides for the fields whose text differs from the default (only those are sent). */
 export function overrides(
   parameters: IParameter[],
-  texts: { [name: string]: string }
+  texts: { [name: string]: string },
+  __: Translate = untranslated
 ): { params: { [name: string]: unknown }; errors: string[] } {
   const params: { [name: string]: unknown } = {};
   const errors: string[] = [];
@@ -243,7 +253,7 @@ export function overrides(
     if (text === undefined || text === defaultText(parameter)) {
       continue;
     }
-    const parsed = parseOverride(parameter, text);
+    const parsed = parseOverride(parameter, text, __);
     if ('error' in parsed) {
       errors.push(parsed.error);
     } else {

@@ -193,6 +193,32 @@ test.describe('Promote cells to a pipeline', () => {
     await expect(triggers).toHaveCount(taskCellRuns);
   });
 
+  test('the cell toolbar, the context menu and the palette open the dialog', async ({ page, tmpPath }) => {
+    const notebookPath = `${tmpPath}/entry.ipynb`;
+    expect(await page.contents.uploadContent(notebookJson(), 'text', notebookPath)).toBe(true);
+    await openNotebook(page, notebookPath);
+    const dialog = page.locator(DIALOG);
+    const cancel = async () => {
+      await expect(dialog.locator('.jp-Plumbline-dagNode').first()).toBeVisible();
+      await dialog.locator('.jp-Dialog-footer .jp-mod-reject').click();
+      await expect(dialog).toHaveCount(0);
+    };
+
+    await page.notebook.selectCells(1);
+    await page.locator('.jp-Cell.jp-mod-active .jp-cell-toolbar [data-command="plumbline:promote"]').click();
+    await cancel();
+
+    await (await page.notebook.getCellLocator(2))!.click({ button: 'right' });
+    await page.locator('.lm-Menu-item[data-command="plumbline:promote"]').click();
+    await cancel();
+
+    await page.keyboard.press('Control+Shift+c');
+    await page.locator('.lm-CommandPalette-input').fill('Promote Whole Notebook');
+    await page.locator('.lm-CommandPalette-item', { hasText: 'Promote Whole Notebook to Pipeline' }).click();
+    await expect(dialog.locator('.jp-Plumbline-previewStatus')).toContainText('4 cells');
+    await cancel();
+  });
+
   test('the Pipelines panel is restored on reload', async ({ page }) => {
     // The layout restorer saves the workspace once the sidebar is open: reload after that.
     const saved = page.waitForRequest(

@@ -181,6 +181,24 @@ test.describe('Promote cells to a pipeline', () => {
     await expect(mark).toHaveCount(0);
     await expect(card).toHaveAttribute('data-out-of-date', 'false');
 
+    // A second promotion under a taken name is told in place.
+    await page.evaluate(() => void (window as any).jupyterapp.commands.execute('plumbline:promote-notebook'));
+    const again = page.locator(DIALOG);
+    await again.locator('.jp-Plumbline-pipelineName').fill('weekly_total');
+    await expect(again.locator('.jp-Plumbline-nameProblem')).toContainText('exists already');
+    await expect(again.locator('.jp-Dialog-footer .jp-mod-accept')).toBeDisabled();
+    await again.locator('.jp-Dialog-footer .jp-mod-reject').click();
+    await expect(again).toHaveCount(0);
+
+    // Edit the schedule: the server checks it, the panel says it in words.
+    await card.locator('.jp-Plumbline-scheduleButton').click();
+    const scheduleDialog = page.locator('.jp-Plumbline-scheduleDialog');
+    await scheduleDialog.locator('.jp-Plumbline-cron').fill('30 7 * * 1-5');
+    await expect(scheduleDialog.locator('.jp-Plumbline-nextFire')).toHaveCount(5);
+    await scheduleDialog.locator('.jp-Dialog-footer .jp-mod-accept').click();
+    await expect(scheduleDialog).toHaveCount(0);
+    await expect(card.locator('.jp-Plumbline-pipelineSchedule')).toContainText('07:30');
+
     // Pause and delete (runs and lineage are kept, the dialog says so).
     await card.locator('.jp-Plumbline-pauseButton').click();
     await expect(card.locator('.jp-mod-paused')).toBeVisible();
@@ -237,6 +255,7 @@ test.describe('README screenshots of pipelines', () => {
   test.use({ viewport: { width: 1440, height: 900 } });
 
   test('the demo notebook promotes as it is (cells 2-7), runs, and fills the panel', async ({ page, tmpPath }) => {
+    test.setTimeout(600_000); // real task processes: a manual run and up to two backfilled slots
     const screenshot = process.env.PLUMBLINE_SCREENSHOT === '1';
     const demoPath = screenshot ? 'demo.ipynb' : `${tmpPath}/demo.ipynb`;
     expect(await page.contents.uploadContent(fs.readFileSync(DEMO_NOTEBOOK, 'utf-8'), 'text', demoPath)).toBe(true);
@@ -267,6 +286,17 @@ test.describe('README screenshots of pipelines', () => {
       await card.locator('.jp-Plumbline-runNowButton').click();
       await page.locator('.jp-Plumbline-runNowDialog .jp-Dialog-footer .jp-mod-accept').click();
       await expect(card.locator('.jp-Plumbline-gridSquare[data-status="ok"]')).toHaveCount(5, { timeout: 150_000 });
+      // Backfill the last week: a run for each of its Monday slots (one or two, by the date).
+      await card.locator('.jp-Plumbline-backfillButton').click();
+      await page.locator('.jp-Plumbline-backfillDialog .jp-Dialog-footer .jp-mod-accept').click();
+      await expect(page.locator('.jp-Plumbline-backfillDialog')).toHaveCount(0);
+      const backfills = card.locator('.jp-Plumbline-gridRun[data-trigger="backfill"]');
+      await expect(backfills.first()).toBeVisible();
+      const slots = await backfills.count();
+      expect(slots).toBeGreaterThanOrEqual(1);
+      await expect(card.locator('.jp-Plumbline-gridRun[data-trigger="backfill"][data-status="ok"]')).toHaveCount(slots, {
+        timeout: 150_000 * slots
+      });
       if (screenshot) {
         await page.notebook.selectCells(2);
         await page.screenshot({ path: PANEL_SCREENSHOT });

@@ -7,6 +7,7 @@ import type { SqlJsStatic } from 'sql.js';
 
 import type { IDiff, IPreview, IProblem, ISpec } from '../pipelines/api';
 import {
+  cellsOnly,
   changedCells,
   defaultText,
   dialogModel,
@@ -304,6 +305,28 @@ describe('out of date', () => {
       c02: ['weekly'],
       c11: ['weekly']
     });
+  });
+});
+
+describe('the notebook sent to the server', () => {
+  it('keeps sources, metadata and ids, not outputs or attachments', () => {
+    const nb = {
+      nbformat: 4,
+      metadata: { kernelspec: { name: 'python3' } },
+      cells: [
+        { cell_type: 'markdown', id: 'm', source: '![x](attachment:x.png)', metadata: {}, attachments: { 'x.png': { 'image/png': 'AAAA' } } },
+        { cell_type: 'code', id: 'c', source: 'df', metadata: { plumbline: { component: 'load' } }, execution_count: 3, outputs: [{ output_type: 'display_data', data: { 'image/png': 'BBBB' } }] }
+      ]
+    };
+    expect(cellsOnly(nb)).toEqual({
+      nbformat: 4,
+      metadata: { kernelspec: { name: 'python3' } },
+      cells: [
+        { cell_type: 'markdown', id: 'm', source: '![x](attachment:x.png)', metadata: {} },
+        { cell_type: 'code', id: 'c', source: 'df', metadata: { plumbline: { component: 'load' } }, execution_count: null, outputs: [] }
+      ]
+    });
+    expect(nb.cells[1].outputs).toHaveLength(1); // the editor's notebook is untouched
   });
 });
 

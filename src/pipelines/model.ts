@@ -351,3 +351,22 @@ export function changedCells(diffs: Iterable<IDiff>): Map<string, string[]> {
   }
   return cells;
 }
+
+/**
+ * The notebook as the server needs it to compile or compare cells: sources, metadata and ids,
+ * without outputs and attachments (images would make every preview megabytes).
+ */
+export function cellsOnly(notebook: unknown): unknown {
+  const nb = notebook as { cells?: { [key: string]: unknown }[] } | null;
+  if (!nb || !Array.isArray(nb.cells)) {
+    return notebook;
+  }
+  return {
+    ...nb,
+    cells: nb.cells.map(cell => {
+      const { attachments, ...rest } = cell;
+      void attachments;
+      return cell.cell_type === 'code' ? { ...rest, outputs: [], execution_count: null } : rest;
+    })
+  };
+}

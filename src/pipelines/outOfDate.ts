@@ -15,7 +15,7 @@ import { cellHeader } from '../components/cellHeader';
 import { IPipelineRow, pipelinesOfNotebook } from '../queries/pipelines';
 import { ReplicaSync } from '../replica/sync';
 import { fetchDiff, IDiff } from './api';
-import { changedCells } from './model';
+import { cellsOnly, changedCells } from './model';
 
 const MARK = 'jp-Plumbline-outOfDate';
 const CHECK_DELAY_MS = 800;
@@ -176,7 +176,7 @@ class NotebookWatcher {
       return;
     }
     const ask = ++this._asked;
-    const content = this._panel.context.model.toJSON();
+    const content = cellsOnly(this._panel.context.model.toJSON());
     void Promise.all(
       this._pipelines.map(pipeline =>
         fetchDiff(pipeline.name, content).then(

@@ -18,7 +18,7 @@ import { backfillDialog, deleteDialog, runNowDialog, scheduleDialog, togglePause
 import { showPipelineDiff } from './diffDialog';
 import { pipelineIcon } from './icons';
 import { probeKernel } from './kernelProbe';
-import { suggestPipelineName } from './model';
+import { cellsOnly, suggestPipelineName } from './model';
 import { PipelineFreshness } from './outOfDate';
 import { PipelinesPanel } from './pipelinesPanel';
 import { promote } from './promoteDialog';
@@ -54,7 +54,7 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       const notebook = row ? freshness.notebookOf(row.notebookPath) : null;
       const updated = await showPipelineDiff({
         name,
-        content: notebook ? () => notebook.context.model.toJSON() : null,
+        content: notebook ? () => cellsOnly(notebook.context.model.toJSON()) : null,
         language: language(),
         trans
       });
@@ -126,7 +126,7 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
         notebookPath: notebook.context.path,
         cellIds: selection(notebook, whole),
         suggestedName: suggestPipelineName(notebook.context.path, taken),
-        content: () => notebook.context.model.toJSON(),
+        content: () => cellsOnly(notebook.context.model.toJSON()),
         cellIdAt: position => cells()[position - 1]?.id ?? null,
         probe: kernel ? (names, imports) => probeKernel(kernel, names, imports) : null,
         makeComponents: positions => {

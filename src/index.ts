@@ -2,7 +2,7 @@
  * The core plugin: the browser replica of the store (snapshot, change feed, the
  * poll), the server's configuration, the settings, and loading the recorder into
  * every Python kernel a notebook starts. Feature plugins build on IPlumbline:
- * runs/ (the runs sidebar), components/, lineage/.
+ * runs/ (the runs sidebar), components/, lineage/, pipelines/.
  */
 import { JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { Notification } from '@jupyterlab/apputils';
@@ -18,6 +18,7 @@ import { fetchConfig, IServerConfig } from './api/client';
 import { componentsPlugin } from './components/plugin';
 import { watchNotebook } from './kernel/autoload';
 import { lineagePlugin } from './lineage/plugin';
+import { pipelinesPlugin } from './pipelines/plugin';
 import { IndexedDBSnapshotCache } from './replica/cache';
 import { RenameLog } from './replica/renames';
 import { loadSqlJs } from './replica/sqljs';
@@ -204,4 +205,4 @@ class Plumbline implements IPlumbline {
   private _renames = new RenameLog();
 }
 
-export default [plugin, runsPlugin, componentsPlugin, lineagePlugin];
+export default [plugin, runsPlugin, componentsPlugin, lineagePlugin, pipelinesPlugin];

@@ -23,6 +23,9 @@ export namespace CommandIDs {
   export const navigateBack = 'plumbline:navigate-back';
   export const navigateForward = 'plumbline:navigate-forward';
   export const pinView = 'plumbline:pin-view';
+  export const promote = 'plumbline:promote';
+  export const promoteNotebook = 'plumbline:promote-notebook';
+  export const openPipelines = 'plumbline:open-pipelines';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */

@@ -1,2 +1,3 @@
 import './base.css';
 import './lineage.css';
+import './pipelines.css';

@@ -431,7 +431,9 @@ def compile_range(
                 if n in param_names or n in INTERVAL_NAMES:
                     reads_params[t.name].add(n)
                     continue
-                if _recorded_did_not_read(c, n):
+                # The recorder never lists modules as inputs, so its silence about a name a cell
+                # outside the range imports says nothing: the task would fail with a NameError.
+                if _recorded_did_not_read(c, n) and not (n in outside and _imports_name(all_cells[outside[n] - 1], n)):
                     notes.append(Note("lineage", f"Static analysis sees {c.label} may read '{n}', which nothing "
                                                  "defines; its recorded run did not read it, so it is not an error.",
                                       cells=(c.position,), task=t.name, variable=n))
@@ -650,6 +652,21 @@ def _outside_writers(all_cells: list, first: int, last: int) -> dict[str, int]:
             if position < first or n not in out:
                 out[n] = position
     return out
+
+
+def _imports_name(raw: Any, name: str) -> bool:
+    """Does this cell bind ``name`` with an import statement (``import pandas as pd``, ``from x import name``)?"""
+    try:
+        tree = ast.parse(_cell_source(raw))
+    except SyntaxError:
+        return False
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                bound = alias.asname or (alias.name.split(".")[0] if isinstance(node, ast.Import) else alias.name)
+                if bound == name:
+                    return True
+    return False
 
 
 def _recorded_did_not_read(c: _Cell, name: str) -> bool:

@@ -153,6 +153,20 @@ def test_a_static_read_the_recorded_run_did_not_make_is_not_an_error(tmp_path):
     assert after["ok"] and any(n["variable"] == "ghost" for n in after["notes"])
 
 
+def test_a_module_imported_outside_the_range_stays_an_error_after_the_cells_ran(tmp_path):
+    """The recorder lists no module as an input: its silence must not hide a missing import (Kale #609)."""
+    project = Project(tmp_path)
+    nb = project.notebook("imports.ipynb", code_cells("import json as js\nfrom math import sqrt", "x = sqrt(4)",
+                                                      "y = js.dumps(x)", components=[None, "a", "b"]))
+    assert run_notebook(tmp_path / nb).error is None
+    cells = [c.id for c in nbformat.read(tmp_path / nb, as_version=4).cells]
+    after = project.service.preview(nb, name="p", cell_ids=cells[1:])
+    outside = [p for p in after["problems"] if p["code"] == "defined_outside_range"]
+    assert not after["ok"] and sorted(p["variable"] for p in outside) == ["js", "sqrt"]
+    assert all("Include cell 1" in p["fix"] for p in outside)
+    assert project.service.preview(nb, name="p")["ok"]  # with the import cell: a prelude
+
+
 def test_the_live_kernel_reports_a_mutation_through_a_function(tmp_path):
     """``normalize(df)`` changes df in place: no syntax says so; the kernel's fingerprints do."""
     cells = code_cells("def normalize(d):\n    d['x'] = d['x'] / 10", "df = {'x': 10}", "normalize(df)",

@@ -113,6 +113,13 @@ async def test_promote_run_and_manage_a_pipeline_through_the_rest_api(jp_fetch, 
     assert diff["out_of_date"] and diff["tasks"][0]["task"] == "clean"
     change = diff["tasks"][0]["changes"][0]
     assert "-30" in change["pipeline_code"] and "-45" in change["notebook_code"]
+    # the browser asks about the notebook as it is in the editor: unsaved edits count, the file does not
+    edited = nbformat.read(jp_root_dir / "flights.ipynb", as_version=4)
+    edited.cells[6].source += "\n# edited, not saved"
+    unsaved = await call(jp_fetch, "POST", "pipelines", "weekly", "diff", body={"content": edited})
+    assert {t["task"] for t in unsaved["tasks"]} == {"clean"} and len(unsaved["tasks"][0]["changes"]) == 2
+    assert "# edited, not saved" in unsaved["tasks"][0]["changes"][1]["notebook_code"]
+    await call(jp_fetch, "POST", "pipelines", "weekly", "diff", body={"content": {"cells": 3}}, expect=400)
     updated = await call(jp_fetch, "POST", "pipelines", "weekly", "update", body={})
     assert updated["changed_tasks"] == ["clean"]
     assert not (await call(jp_fetch, "GET", "pipelines", "weekly", "diff"))["out_of_date"]

@@ -15,3 +15,17 @@ def test_schema_folder_holds_no_json_but_the_settings_schema():
     # package.json's schemaDir is schema/: JupyterLab serves every .json below it
     # as a settings schema, and one that is not breaks /lab/api/settings (blank page).
     assert [p.relative_to(SCHEMA_DIR).as_posix() for p in SCHEMA_DIR.rglob("*.json")] == ["plugin.json"]
+
+
+def test_pipeline_tables_match_the_fixture_the_pipelines_panel_is_tested_with():
+    from .fixture_pipelines_store import changes as pipeline_changes
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "pipelines-v1.json"
+    page = pipeline_changes()
+    assert page == json.loads(fixture.read_text("utf-8"))
+    # the story the jest tests rely on: four triggers, a deleted pipeline kept with its run, a task's cell run
+    runs = page["tables"]["pipeline_runs"]
+    trigger = runs["columns"].index("trigger")
+    assert sorted(r[trigger] for r in runs["rows"]) == ["airflow", "backfill", "manual", "manual", "schedule"]
+    cells = page["tables"]["runs"]
+    assert sum(r[cells["columns"].index("task_run_id")] is not None for r in cells["rows"]) == 1

@@ -69,6 +69,20 @@ export function lineageReplica(sql: SqlJsStatic): Replica {
   return replicaOf(sql, lineageChanges());
 }
 
+/** The pipeline tables' page (plumbline/tests/fixture_pipelines_store.py). */
+export function pipelinesChanges(): IChanges {
+  return changePage('pipelines-v1.json');
+}
+
+/**
+ * A replica of the pipelines story: weekly_flights with a backfill, a failed scheduled
+ * run (pandas differs), an Airflow run and a running manual one; nightly paused; retired
+ * deleted (its run kept); the cell run of a task with a check.
+ */
+export function pipelinesReplica(sql: SqlJsStatic): Replica {
+  return replicaOf(sql, pipelinesChanges());
+}
+
 /** The id the store gives an input or output (plumbline.store.io_id). */
 export function ioId(
   runId: string,

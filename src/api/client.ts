@@ -33,9 +33,19 @@ export interface ICheckInfo {
   };
 }
 
-export class PlumblineAPIError extends Error {}
+export class PlumblineAPIError extends Error {
+  constructor(
+    message: string,
+    /** The HTTP status of the refusal (0: none). */
+    readonly status = 0,
+    /** The refusal's JSON body (e.g. the compiler's `problems`), when it had one. */
+    readonly body: { [key: string]: unknown } | null = null
+  ) {
+    super(message);
+  }
+}
 
-async function request(
+export async function request(
   endPoint: string,
   init: RequestInit = {},
   settings = ServerConnection.makeSettings()
@@ -53,13 +63,14 @@ async function request(
   }
   if (!response.ok) {
     let message = response.statusText;
+    let body: { [key: string]: unknown } | null = null;
     try {
-      const body = await response.json();
-      message = body.message || message;
+      body = await response.json();
+      message = (body?.message as string) || message;
     } catch {
       // not JSON: keep the status text
     }
-    throw new PlumblineAPIError(message);
+    throw new PlumblineAPIError(message, response.status, body);
   }
   return response;
 }

@@ -5,6 +5,7 @@
 import type { Database, SqlValue } from 'sql.js';
 
 import { checkSummarySql, ICheckSummary, parseCheckSummary } from './checks';
+import { IRunTrigger, parseRunTrigger, runTriggerSql } from './pipelines';
 import { selectAll } from './sql';
 
 export type RunStatus = 'running' | 'ok' | 'error' | 'interrupted';
@@ -30,6 +31,8 @@ export interface IRunRow {
   codeHead: string;
   /** Checks recorded with this run. */
   checks: ICheckSummary;
+  /** The pipeline run this cell run is part of (trigger, task); null for an interactive run. */
+  trigger: IRunTrigger | null;
 }
 
 const RUN_COLUMNS = `
@@ -37,7 +40,8 @@ const RUN_COLUMNS = `
   r.status, r.started_at, r.ended_at, r.duration_ms, r.error_name,
   r.error_value, r.git_commit, r.git_dirty, r.notes,
   substr(c.code, 1, 200) AS code_preview,
-  ${checkSummarySql('r.id')}`;
+  ${checkSummarySql('r.id')},
+  ${runTriggerSql('r.task_run_id')}`;
 
 /** The first statement of a cell recognises it better than a leading comment. */
 export function codePreview(code: SqlValue): string {
@@ -66,7 +70,8 @@ function toRun(row: SqlValue[]): IRunRow {
     notes: row[13] as string | null,
     codePreview: codePreview(row[14]),
     codeHead: String(row[14] ?? ''),
-    checks: parseCheckSummary(row[15])
+    checks: parseCheckSummary(row[15]),
+    trigger: parseRunTrigger(row[16])
   };
 }
 

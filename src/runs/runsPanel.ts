@@ -177,6 +177,13 @@ export class RunsPanel extends Widget {
       this._options.inspectRun(run.id);
     });
     meta.append(inspect, component);
+    if (run.trigger) {
+      // A cell run of a pipeline task: say how that pipeline run started.
+      const trigger = span(triggerLabel(run.trigger.trigger, trans), `jp-Plumbline-runTrigger jp-mod-${run.trigger.trigger}`);
+      trigger.dataset.trigger = run.trigger.trigger;
+      trigger.title = trans.__('Pipeline %1, task %2 (%3 run)', run.trigger.pipeline, run.trigger.task, run.trigger.trigger);
+      meta.append(trigger);
+    }
     const state = checksStatus(run.checks);
     if (state) {
       const checks = span(
@@ -234,5 +241,20 @@ function statusLabel(status: string, trans: TranslationBundle): string {
       return trans.__('interrupted');
     default:
       return status;
+  }
+}
+
+function triggerLabel(trigger: string, trans: TranslationBundle): string {
+  switch (trigger) {
+    case 'schedule':
+      return trans.__('scheduled');
+    case 'manual':
+      return trans.__('manual');
+    case 'backfill':
+      return trans.__('backfill');
+    case 'airflow':
+      return trans.__('airflow');
+    default:
+      return trigger;
   }
 }

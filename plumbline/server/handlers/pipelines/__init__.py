@@ -14,6 +14,7 @@ PUT      pipelines/<name>/paused                                     pause / res
 POST     pipelines/<name>/backfill                                   runs for past fire slots
 PUT      pipelines/<name>/schedule                                   edit the schedule
 GET      pipelines/<name>/diff                                       out of date? which tasks differ
+POST     pipelines/<name>/diff                                       the same, for the notebook as edited
 POST     pipelines/<name>/update                                     update from the notebook
 GET      pipelines/<name>/runs/<run>/tasks/<task>/log?offset=        a task run's log
 =======  ==========================================================  ===============================

@@ -1,7 +1,7 @@
 /** jest runs the TypeScript query and replica code against real sql.js (wasm, in Node). */
 module.exports = {
   testEnvironment: 'node',
-  modulePathIgnorePatterns: ['<rootDir>/plumbline/labextension', '<rootDir>/ui-tests'],
+  modulePathIgnorePatterns: ['<rootDir>/plumbline/labextension', '<rootDir>/ui-tests', '<rootDir>/.venv'],
   testRegex: 'src/.*/.*\\.spec\\.ts$',
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.test.json' }]

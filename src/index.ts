@@ -16,6 +16,7 @@ import { Signal } from '@lumino/signaling';
 
 import { fetchConfig, IServerConfig } from './api/client';
 import { componentsPlugin } from './components/plugin';
+import { driftPlugin } from './drift/plugin';
 import { watchNotebook } from './kernel/autoload';
 import { lineagePlugin } from './lineage/plugin';
 import { pipelinesPlugin } from './pipelines/plugin';
@@ -205,4 +206,4 @@ class Plumbline implements IPlumbline {
   private _renames = new RenameLog();
 }
 
-export default [plugin, runsPlugin, componentsPlugin, lineagePlugin, pipelinesPlugin];
+export default [plugin, runsPlugin, componentsPlugin, lineagePlugin, pipelinesPlugin, driftPlugin];

@@ -26,6 +26,7 @@ export namespace CommandIDs {
   export const promote = 'plumbline:promote';
   export const promoteNotebook = 'plumbline:promote-notebook';
   export const openPipelines = 'plumbline:open-pipelines';
+  export const openDrift = 'plumbline:open-drift';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */

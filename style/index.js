@@ -1,3 +1,4 @@
 import './base.css';
 import './lineage.css';
 import './pipelines.css';
+import './drift.css';

@@ -29,3 +29,15 @@ def test_pipeline_tables_match_the_fixture_the_pipelines_panel_is_tested_with():
     assert sorted(r[trigger] for r in runs["rows"]) == ["airflow", "backfill", "manual", "manual", "schedule"]
     cells = page["tables"]["runs"]
     assert sum(r[cells["columns"].index("task_run_id")] is not None for r in cells["rows"]) == 1
+
+
+def test_drift_verdicts_match_the_fixture_the_drift_badges_are_tested_with():
+    from .fixture_drift_store import changes as drift_changes
+
+    fixture = Path(__file__).resolve().parent / "fixtures" / "drift-verdicts-v1.json"
+    page = drift_changes()
+    assert page == json.loads(fixture.read_text("utf-8"))
+    # the story the jest tests rely on: a reference, an ok, a drifted and a retyped output
+    verdicts = page["tables"]["drift_verdicts"]
+    status = verdicts["columns"].index("status")
+    assert sorted(r[status] for r in verdicts["rows"]) == ["drift", "ok", "reference", "reference", "schema"]

@@ -288,3 +288,16 @@ export class LineageBuilder {
     return this.replica;
   }
 }
+
+/** The drift verdicts' page (plumbline/tests/fixture_drift_store.py). */
+export function driftChanges(): IChanges {
+  return changePage('drift-verdicts-v1.json');
+}
+
+/**
+ * A replica of the drift story in demo.ipynb: cleaning run three times (reference, ok,
+ * drift), scoring twice (reference, then a new column), report with nothing profiled.
+ */
+export function driftReplica(sql: SqlJsStatic): Replica {
+  return replicaOf(sql, driftChanges());
+}

@@ -10,13 +10,23 @@
 import type { IThemeManager } from '@jupyterlab/apputils';
 import { ISignal, Signal } from '@lumino/signaling';
 
-/** The theme as charts need it, and when it changes. */
+/**
+ * The theme as charts need it, and when it changes. Without a theme manager (a
+ * MIME renderer extension gets none) the body's theme attributes, which
+ * JupyterLab's theme manager sets on every change, are watched instead.
+ */
 export class ChartTheme {
   constructor(private readonly _themes: IThemeManager | null) {
-    _themes?.themeChanged.connect(() => {
-      // The theme's CSS is applied by now; read its variables on the next frame to be sure.
-      requestAnimationFrame(() => this._changed.emit());
-    });
+    // The theme's CSS is applied by now; read its variables on the next frame to be sure.
+    const changed = () => requestAnimationFrame(() => this._changed.emit());
+    if (_themes) {
+      _themes.themeChanged.connect(changed);
+    } else if (typeof MutationObserver !== 'undefined' && typeof document !== 'undefined') {
+      new MutationObserver(changed).observe(document.body, {
+        attributes: true,
+        attributeFilter: ['data-jp-theme-light', 'data-jp-theme-name']
+      });
+    }
   }
 
   /** Emitted after JupyterLab's theme changed. */
@@ -37,7 +47,7 @@ export class ChartTheme {
 }
 
 /** A JupyterLab CSS variable's value now, or `fallback`. */
-function cssVar(name: string, fallback: string): string {
+export function cssVar(name: string, fallback: string): string {
   const value = getComputedStyle(document.body).getPropertyValue(name).trim();
   return value || fallback;
 }
@@ -70,6 +80,9 @@ export function themeConfig(isLight: boolean): Record<string, unknown> {
   };
 }
 
+/** A Vega-Lite spec, or a function of the theme (light or not) that makes one. */
+export type ChartSpec = Record<string, unknown> | ((isLight: boolean) => Record<string, unknown>);
+
 type Embed = typeof import('vega-embed').default;
 let embedding: Promise<Embed> | null = null;
 
@@ -91,8 +104,11 @@ export class ThemedChart {
     _theme.changed.connect(this._redraw, this);
   }
 
-  /** Draw `spec` (a Vega-Lite spec); resolves when it is on screen. */
-  async draw(spec: Record<string, unknown>): Promise<void> {
+  /**
+   * Draw `spec` (a Vega-Lite spec, or a function that makes one in the current
+   * theme, called again on every theme change); resolves when it is on screen.
+   */
+  async draw(spec: ChartSpec): Promise<void> {
     this._spec = spec;
     const drawn = ++this._drawn;
     const embed = await loadEmbed();
@@ -100,6 +116,9 @@ export class ThemedChart {
       return;
     }
     const isLight = this._theme.isLight;
+    if (typeof spec === 'function') {
+      spec = spec(isLight);
+    }
     const config = { ...themeConfig(isLight), ...((spec.config as Record<string, unknown>) ?? {}) };
     const target = document.createElement('div');
     const result = await embed(target, { ...spec, config } as any, { actions: false, renderer: 'svg' });
@@ -126,7 +145,7 @@ export class ThemedChart {
     }
   }
 
-  private _spec: Record<string, unknown> | null = null;
+  private _spec: ChartSpec | null = null;
   private _drawn = 0;
   private _disposed = false;
   private _result: { finalize(): void } | null = null;

@@ -9,6 +9,7 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ICellState, latestRunPerCell } from '../queries/cells';
+import { driftVerdictsOfRuns, IDriftVerdict, needsAttention } from '../queries/monitoring';
 import { ReplicaSync } from '../replica/sync';
 import { cellHeader } from './cellHeader';
 import { componentOf, normalize } from './model';
@@ -21,7 +22,9 @@ export class CellBadges {
     private readonly _sync: ReplicaSync,
     private readonly _trans: TranslationBundle,
     /** The paths the notebook had before a rename the replica may not have received yet. */
-    private readonly _formerPaths: (path: string) => string[] = () => []
+    private readonly _formerPaths: (path: string) => string[] = () => [],
+    /** Opens the drift panel of a run's output (the drift badge's click). */
+    private readonly _openDrift: ((runId: string, name: string) => void) | null = null
   ) {
     const schedule = () => this.schedule();
     // New runs: query again. Edits (every keystroke): only redraw from the cache.
@@ -64,14 +67,16 @@ export class CellBadges {
     if (this._states === null && replica) {
       const path = this._panel.context.path;
       this._states = latestRunPerCell(replica.db, [path, ...this._formerPaths(path)]);
+      this._drift = driftVerdictsOfRuns(replica.db, [...this._states.values()].map(state => state.runId));
     }
     const states = this._states ?? new Map<string, ICellState>();
     for (const cell of this._panel.content.widgets) {
-      this._renderCell(cell, states.get(cell.model.id) ?? null);
+      const state = states.get(cell.model.id) ?? null;
+      this._renderCell(cell, state, state ? this._drift.get(state.runId) ?? [] : []);
     }
   }
 
-  private _renderCell(cell: Cell, state: ICellState | null): void {
+  private _renderCell(cell: Cell, state: ICellState | null, drift: IDriftVerdict[]): void {
     const component = componentOf(cell.model);
     if (!component) {
       cell.removeClass(TAGGED);
@@ -106,7 +111,12 @@ export class CellBadges {
     } else if (checks) {
       parts.push(text('jp-Plumbline-badgeChecks', trans._n('%1 check', '%1 checks', checks)));
     }
+    const driftPart = this._driftPart(state, drift);
+    if (driftPart) {
+      parts.push(driftPart);
+    }
     badge.replaceChildren(...parts);
+    badge.dataset.drift = drift[0]?.status ?? 'none';
     badge.dataset.runStatus = runStatus;
     badge.dataset.checks = state?.checks ?? 'none';
     badge.title = [
@@ -116,6 +126,53 @@ export class CellBadges {
     ].filter(Boolean).join('\n');
   }
 
+  /**
+   * What the monitor found in the latest run's outputs: "drift: clean" (the
+   * outputs needing attention, a click opens the first one's panel), or a quiet
+   * "no drift" once an output was compared. Nothing before there is a reference.
+   */
+  private _driftPart(state: ICellState | null, verdicts: IDriftVerdict[]): HTMLElement | null {
+    const trans = this._trans;
+    const compared = verdicts.filter(v => v.status !== 'reference');
+    if (!state || !compared.length) {
+      return null;
+    }
+    const alarms = compared.filter(needsAttention);
+    const first = alarms[0] ?? compared[0];
+    const label = alarms.length
+      ? first.status === 'drift'
+        ? trans.__('drift: %1', alarms.map(v => v.name).join(', '))
+        : first.status === 'schema'
+          ? trans.__('schema: %1', alarms.map(v => v.name).join(', '))
+          : trans.__('drift error: %1', first.name)
+      : trans.__('no drift');
+    const node = document.createElement('button');
+    node.type = 'button';
+    node.className = `jp-Plumbline-badgeDrift jp-mod-${first.status.replace(/\s+/g, '-')}`;
+    node.textContent = label;
+    node.dataset.name = first.name;
+    node.dataset.run = first.runId;
+    node.title = compared
+      .map(v => {
+        const worst = v.worstColumn && v.worstValue !== null && v.worstThreshold !== null
+          ? trans.__(' (worst: %1 %2 > %3)', v.worstColumn, v.worstValue.toPrecision(3), v.worstThreshold.toPrecision(3))
+          : v.worstColumn && v.status === 'schema' ? trans.__(' (%1)', v.worstColumn) : '';
+        return `${v.name}: ${v.message}${v.status === 'drift' ? worst : ''}`;
+      })
+      .concat(this._openDrift ? [trans.__('Click to open the drift panel of %1', first.name)] : [])
+      .join('\n');
+    if (this._openDrift) {
+      const open = this._openDrift;
+      node.addEventListener('click', event => {
+        event.stopPropagation();
+        open(first.runId, first.name);
+      });
+    } else {
+      node.disabled = true;
+    }
+    return node;
+  }
+
   private _cellModels() {
     const model = this._panel.content.model;
     return model ? Array.from(model.cells) : null;
@@ -123,6 +180,7 @@ export class CellBadges {
 
   private _pending = false;
   private _states: Map<string, ICellState> | null = null;
+  private _drift = new Map<string, IDriftVerdict[]>();
 }
 
 function text(className: string, content: string): HTMLElement {

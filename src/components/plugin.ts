@@ -47,7 +47,12 @@ export const componentsPlugin: JupyterFrontEndPlugin<void> = {
       }));
 
     tracker.widgetAdded.connect((_, panel) => {
-      void panel.context.ready.then(() => new CellBadges(panel, plumbline.sync, trans, path => plumbline.formerPaths(path)));
+      void panel.context.ready.then(
+        () =>
+          new CellBadges(panel, plumbline.sync, trans, path => plumbline.formerPaths(path), (runId, name) =>
+            void app.commands.execute(CommandIDs.openDrift, { runId, name })
+          )
+      );
     });
 
     const current = (): NotebookPanel | null => tracker.currentWidget;

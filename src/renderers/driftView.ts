@@ -89,7 +89,7 @@ export class DriftView {
         'span',
         'jp-Plumbline-driftSide',
         label,
-        run ? el('span', 'jp-Plumbline-hint', ` ${run.slice(0, 8)}`) : null,
+        run && !label.includes(run.slice(0, 8)) ? el('span', 'jp-Plumbline-hint', ` ${run.slice(0, 8)}`) : null,
         el('span', 'jp-Plumbline-hint', ` (${trans._n('%1 row', '%1 rows', rows)})`)
       );
     head.append(

@@ -9,7 +9,8 @@ import { NotebookPanel } from '@jupyterlab/notebook';
 import { TranslationBundle } from '@jupyterlab/translation';
 
 import { ICellState, latestRunPerCell } from '../queries/cells';
-import { driftVerdictsOfRuns, IDriftVerdict, needsAttention } from '../queries/monitoring';
+import { driftMark } from '../drift/badge';
+import { driftVerdictsOfRuns, IDriftVerdict } from '../queries/monitoring';
 import { ReplicaSync } from '../replica/sync';
 import { cellHeader } from './cellHeader';
 import { componentOf, normalize } from './model';
@@ -111,7 +112,7 @@ export class CellBadges {
     } else if (checks) {
       parts.push(text('jp-Plumbline-badgeChecks', trans._n('%1 check', '%1 checks', checks)));
     }
-    const driftPart = this._driftPart(state, drift);
+    const driftPart = state ? driftMark(drift, trans, this._openDrift) : null;
     if (driftPart) {
       parts.push(driftPart);
     }
@@ -124,53 +125,6 @@ export class CellBadges {
       component.owner ? trans.__('Owner: %1', component.owner) : '',
       component.description ?? ''
     ].filter(Boolean).join('\n');
-  }
-
-  /**
-   * What the monitor found in the latest run's outputs: "drift: clean" (the
-   * outputs needing attention, a click opens the first one's panel), or a quiet
-   * "no drift" once an output was compared. Nothing before there is a reference.
-   */
-  private _driftPart(state: ICellState | null, verdicts: IDriftVerdict[]): HTMLElement | null {
-    const trans = this._trans;
-    const compared = verdicts.filter(v => v.status !== 'reference');
-    if (!state || !compared.length) {
-      return null;
-    }
-    const alarms = compared.filter(needsAttention);
-    const first = alarms[0] ?? compared[0];
-    const label = alarms.length
-      ? first.status === 'drift'
-        ? trans.__('drift: %1', alarms.map(v => v.name).join(', '))
-        : first.status === 'schema'
-          ? trans.__('schema: %1', alarms.map(v => v.name).join(', '))
-          : trans.__('drift error: %1', first.name)
-      : trans.__('no drift');
-    const node = document.createElement('button');
-    node.type = 'button';
-    node.className = `jp-Plumbline-badgeDrift jp-mod-${first.status.replace(/\s+/g, '-')}`;
-    node.textContent = label;
-    node.dataset.name = first.name;
-    node.dataset.run = first.runId;
-    node.title = compared
-      .map(v => {
-        const worst = v.worstColumn && v.worstValue !== null && v.worstThreshold !== null
-          ? trans.__(' (worst: %1 %2 > %3)', v.worstColumn, v.worstValue.toPrecision(3), v.worstThreshold.toPrecision(3))
-          : v.worstColumn && v.status === 'schema' ? trans.__(' (%1)', v.worstColumn) : '';
-        return `${v.name}: ${v.message}${v.status === 'drift' ? worst : ''}`;
-      })
-      .concat(this._openDrift ? [trans.__('Click to open the drift panel of %1', first.name)] : [])
-      .join('\n');
-    if (this._openDrift) {
-      const open = this._openDrift;
-      node.addEventListener('click', event => {
-        event.stopPropagation();
-        open(first.runId, first.name);
-      });
-    } else {
-      node.disabled = true;
-    }
-    return node;
   }
 
   private _cellModels() {

@@ -34,7 +34,8 @@ export const runsPlugin: JupyterFrontEndPlugin<void> = {
       maxRows: () => plumbline.settings.maxRows,
       revealCell: (notebook, cellId) => revealCell(app, notebook, cellId),
       inspectRun: runId => void app.commands.execute(CommandIDs.inspectRun, { runId }),
-      formerPaths: path => plumbline.formerPaths(path)
+      formerPaths: path => plumbline.formerPaths(path),
+      openDrift: (runId, name) => void app.commands.execute(CommandIDs.openDrift, { runId, name })
     });
     panel.title.icon = plumblineIcon;
     app.shell.add(panel, 'left', { rank: 650 });

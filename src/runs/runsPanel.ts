@@ -9,6 +9,8 @@ import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
 import { checksStatus } from '../queries/checks';
+import { driftMark } from '../drift/badge';
+import { driftVerdictsOfRuns, IDriftVerdict } from '../queries/monitoring';
 import { IRunRow, runCountsOfNotebook, runsOfNotebook } from '../queries/runs';
 import { ReplicaSync } from '../replica/sync';
 import { formatDuration, formatWhen } from '../ui/format';
@@ -23,6 +25,8 @@ export interface IRunsPanelOptions {
   inspectRun: (runId: string) => void;
   /** The paths a notebook had before a rename the replica may not have received yet. */
   formerPaths?: (path: string) => string[];
+  /** Open the drift panel of a run's output. */
+  openDrift?: (runId: string, name: string) => void;
 }
 
 export class RunsPanel extends Widget {
@@ -120,8 +124,9 @@ export class RunsPanel extends Widget {
       (counts.errors ? ' · ' + trans._n('%1 error', '%1 errors', counts.errors) : '') +
       (counts.total > runs.length ? ' · ' + trans.__('newest %1 shown', runs.length) : '');
 
+    const drift = driftVerdictsOfRuns(replica.db, runs.map(run => run.id));
     for (const run of runs) {
-      this._table.append(this._runRow(run, panel));
+      this._table.append(this._runRow(run, panel, drift.get(run.id) ?? []));
     }
   }
 
@@ -139,7 +144,7 @@ export class RunsPanel extends Widget {
    * Two lines per run, so that the default 250px sidebar shows everything:
    * the cell and its status, then component, duration and time.
    */
-  private _runRow(run: IRunRow, panel: NotebookPanel): HTMLElement {
+  private _runRow(run: IRunRow, panel: NotebookPanel, drift: IDriftVerdict[]): HTMLElement {
     const trans = this._trans;
     const row = document.createElement('div');
     row.className = `jp-Plumbline-run jp-mod-${run.status}`;
@@ -192,6 +197,10 @@ export class RunsPanel extends Widget {
       );
       checks.title = [run.checks.problems, run.checks.passes].filter(Boolean).join('\n') || trans.__('All checks passed');
       meta.append(checks);
+    }
+    const mark = driftMark(drift, trans, this._options.openDrift ?? null);
+    if (mark) {
+      meta.append(mark);
     }
     meta.append(duration, when);
     row.append(main, meta);

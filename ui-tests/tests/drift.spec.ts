@@ -8,7 +8,7 @@ import * as nodePath from 'path';
 
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 
-import { createNotebook, runCell } from './helpers';
+import { createNotebook, openRunsSidebar, runCell, SIDEBAR_ID } from './helpers';
 
 /** Tag cell `index` of the current notebook as a component (the dialog has its own tests). */
 async function tagCell(page: IJupyterLabPageFixture, index: number, component: string): Promise<void> {
@@ -73,6 +73,11 @@ test.describe('Plumbline drift', () => {
     const driftBadge = badge.locator('.jp-Plumbline-badgeDrift.jp-mod-drift');
     await expect(driftBadge).toHaveText('drift: flights');
     await expect(driftBadge).toHaveAttribute('title', /flights: 1 of 3 columns drifted.*worst: delay/s);
+
+    // The runs sidebar marks the same runs: the drifted one, the one that did not drift.
+    await openRunsSidebar(page);
+    await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-run .jp-Plumbline-badgeDrift.jp-mod-drift`)).toHaveText('drift: flights');
+    await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-run .jp-Plumbline-badgeDrift.jp-mod-ok`)).toHaveCount(1);
 
     await driftBadge.click();
     const panel = page.locator('.jp-Plumbline-driftTab:visible .jp-Plumbline-driftPanel');

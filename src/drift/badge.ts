@@ -1,0 +1,63 @@
+/**
+ * The drift mark of a run, in a component cell's badge and in the runs
+ * sidebar: what the monitor found in the run's outputs (drift_verdicts), and a
+ * click that opens the drift panel of the first output needing attention.
+ */
+import type { TranslationBundle } from '@jupyterlab/translation';
+
+import { IDriftVerdict, needsAttention } from '../queries/monitoring';
+
+/**
+ * "drift: clean" (the outputs needing attention), "schema: scores", or a quiet
+ * "no drift" once an output was compared; null before there is anything to
+ * compare with (a first, reference run) or when nothing was profiled.
+ */
+export function driftMark(
+  verdicts: IDriftVerdict[],
+  trans: TranslationBundle,
+  open: ((runId: string, name: string) => void) | null
+): HTMLElement | null {
+  const compared = verdicts.filter(v => v.status !== 'reference');
+  if (!compared.length) {
+    return null;
+  }
+  const alarms = compared.filter(needsAttention);
+  const first = alarms[0] ?? compared[0];
+  const names = alarms.filter(v => v.status === first.status).map(v => v.name).join(', ');
+  const label = !alarms.length
+    ? trans.__('no drift')
+    : first.status === 'drift'
+      ? trans.__('drift: %1', names)
+      : first.status === 'schema'
+        ? trans.__('schema: %1', names)
+        : trans.__('drift error: %1', first.name);
+  const node = document.createElement('button');
+  node.type = 'button';
+  node.className = `jp-Plumbline-badgeDrift jp-mod-${first.status.replace(/\s+/g, '-')}`;
+  node.textContent = label;
+  node.dataset.name = first.name;
+  node.dataset.run = first.runId;
+  node.dataset.status = first.status;
+  node.title = compared
+    .map(v => {
+      const worst =
+        v.status === 'drift' && v.worstColumn && v.worstValue !== null && v.worstThreshold !== null
+          ? trans.__(' (worst: %1 %2 > %3)', v.worstColumn, v.worstValue.toPrecision(3), v.worstThreshold.toPrecision(3))
+          : v.status === 'schema' && v.worstColumn
+            ? trans.__(' (%1)', v.worstColumn)
+            : '';
+      return `${v.name}: ${v.message}${worst}`;
+    })
+    .concat(open ? [trans.__('Click to open the drift panel of %1', first.name)] : [])
+    .join('\n');
+  if (open) {
+    node.addEventListener('keydown', event => event.stopPropagation());
+    node.addEventListener('click', event => {
+      event.stopPropagation();
+      open(first.runId, first.name);
+    });
+  } else {
+    node.disabled = true;
+  }
+  return node;
+}

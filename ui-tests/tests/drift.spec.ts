@@ -96,6 +96,10 @@ test.describe('Plumbline drift', () => {
     await expect(first.locator('.jp-Plumbline-driftHistory svg')).toHaveCount(1);
     await expect(first.locator('.jp-Plumbline-driftHistory svg .mark-symbol path')).toHaveCount(2); // two compared runs
 
+    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'drift-panel.png') });
+    }
+
     // Click: the full-size comparison (histogram, ECDF, history, every measure).
     await first.click();
     const detail = panel.locator('tr.jp-Plumbline-driftDetail[data-column="delay"]');
@@ -106,7 +110,7 @@ test.describe('Plumbline drift', () => {
     await expect(detail.locator('tr.jp-mod-decides')).toHaveAttribute('data-measure', 'wasserstein');
     await expect(first).toHaveAttribute('aria-expanded', 'true');
     if (process.env.PLUMBLINE_SCREENSHOT === '1') {
-      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'drift-panel.png') });
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'drift-comparison.png') });
     }
     await first.click();
     await expect(detail).toBeHidden();
@@ -160,5 +164,29 @@ test.describe('Plumbline drift', () => {
     await expect(again.locator('.jp-Plumbline-driftColumn').first()).toBeVisible();
     await page.theme.setLightTheme();
     await expect(chart).toHaveAttribute('data-theme', 'light');
+  });
+
+  test('500 columns open at once: rows are text, charts drawn only for the rows on screen', async ({ page, tmpPath }) => {
+    await createNotebook(page, tmpPath, ['1']);
+    await setSource(page, 0,
+      'import numpy as np\nimport pandas as pd\nimport plumbline\nrng = np.random.default_rng(5)\n' +
+        "cols = [f'c{i:03d}' for i in range(500)]\n" +
+        'a = pd.DataFrame(rng.normal(size=(200, 500)), columns=cols)\n' +
+        'b = pd.DataFrame(rng.normal(size=(200, 500)), columns=cols)\n' +
+        'plumbline.drift(a, b)'
+    );
+    await runCell(page, 0);
+    const output = page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-Plumbline-driftOutput');
+    const rows = output.locator('tr.jp-Plumbline-driftColumn');
+    await expect(rows).toHaveCount(500);
+    await expect(rows.first().locator('.jp-Plumbline-driftOverlayChart svg')).toHaveCount(1);
+    // Only the rows near the screen have charts; the last one has none until it is scrolled to.
+    const drawn = await output.locator('.jp-Plumbline-driftOverlayChart svg').count();
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(60);
+    const last = rows.last();
+    await expect(last.locator('.jp-Plumbline-driftOverlayChart svg')).toHaveCount(0);
+    await last.scrollIntoViewIfNeeded();
+    await expect(last.locator('.jp-Plumbline-driftOverlayChart svg')).toHaveCount(1);
   });
 });

@@ -76,9 +76,11 @@ def test_the_demo_notebook_can_be_promoted_as_it_is(tmp_path):
     (tmp_path / "demo.ipynb").write_bytes((Path(__file__).resolve().parents[2] / "examples" / "demo.ipynb").read_bytes())
     whole = project.service.preview("demo.ipynb", name="demo")
     assert whole["ok"], whole["problems"]
-    assert [t["name"] for t in whole["dag"]["tasks"]] == ["load", "clean", "features", "train", "predict"]
-    # the cell that fails on purpose is untagged: it folds into 'predict' (and the dialog says so)
-    assert any(n["code"] == "folded" and n["cells"] == [8] for n in whole["notes"])
+    assert [t["name"] for t in whole["dag"]["tasks"]] == ["load", "clean", "features", "train", "predict", "batch"]
+    # the explicit drift cell (it reads batch) and the cell that fails on purpose are untagged: they fold
+    # into 'batch' (and the dialog says so); the cell that defines flights_of_day and sets day is prelude
+    assert {tuple(n["cells"]) for n in whole["notes"] if n["code"] == "folded"} == {(12,), (13,)}
+    assert [(t["name"], t["cells"]) for t in whole["dag"]["tasks"]][-1] == ("batch", [10, 12, 13])
     assert project.service.preview("demo.ipynb", name="demo", cells="2-7")["ok"]
 
 

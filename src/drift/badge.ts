@@ -25,7 +25,9 @@ export function driftMark(
   const first = alarms[0] ?? compared[0];
   const names = alarms.filter(v => v.status === first.status).map(v => v.name).join(', ');
   const label = !alarms.length
-    ? trans.__('no drift')
+    ? compared.some(v => v.status === 'ok')
+      ? trans.__('no drift')
+      : trans.__('drift not judged')
     : first.status === 'drift'
       ? trans.__('drift: %1', names)
       : first.status === 'schema'

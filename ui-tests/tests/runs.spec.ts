@@ -256,10 +256,13 @@ test.describe('README screenshot', () => {
       }
       // One badge per tagged cell, in its header (never a stray one below the outputs
       // of a cell that was still a placeholder when the badges were first drawn).
-      await expect(page.locator('.jp-Notebook .jp-Plumbline-badge')).toHaveCount(5);
-      await expect(page.locator('.jp-Notebook .jp-CellHeader > .jp-Plumbline-badge')).toHaveCount(5);
+      await expect(page.locator('.jp-Notebook .jp-Plumbline-badge')).toHaveCount(6);
+      await expect(page.locator('.jp-Notebook .jp-CellHeader > .jp-Plumbline-badge')).toHaveCount(6);
       // Components come from the cells' metadata.
       await expect(rows.locator('.jp-Plumbline-component')).toHaveText([
+        '',
+        '',
+        'batch',
         '',
         'predict',
         'train',
@@ -285,7 +288,7 @@ test.describe('README screenshot', () => {
         await page.screenshot({ path: SCREENSHOT });
         // The Lineage panel: the demo's component graph.
         await page.sidebar.openTab('plumbline-lineage');
-        await expect(page.locator('#plumbline-lineage .jp-Plumbline-graphNode')).toHaveCount(5);
+        await expect(page.locator('#plumbline-lineage .jp-Plumbline-graphNode')).toHaveCount(6);
         await page.screenshot({ path: LINEAGE_SCREENSHOT });
       }
     } finally {

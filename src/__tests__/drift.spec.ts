@@ -196,6 +196,7 @@ describe('charts', () => {
     expect(spec.encoding.x.bin).toEqual({ binned: true });
     expect(spec.encoding.color.scale.range).toEqual(['gray', 'blue']);
     expect(spec.encoding.y.stack).toBeNull(); // overlaid, not stacked
+    expect(spec.$schema).toContain('vega-lite/v6'); // the vega-lite the extension bundles: no version warning
   });
 
   it('a time column is drawn on a time axis (epoch milliseconds)', () => {

@@ -518,7 +518,7 @@ export function overlaySpec(column: IColumn, options: ISpecOptions): Record<stri
   };
   if (data.kind === 'histogram') {
     return {
-      $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+      $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
       width,
       height,
       padding: small ? 2 : 5,
@@ -548,7 +548,7 @@ export function overlaySpec(column: IColumn, options: ISpecOptions): Record<stri
   }
   const categories = [...new Set(data.bars.map(bar => bar.value))];
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width,
     height: small ? height : { step: 14 },
     padding: small ? 2 : 5,
@@ -595,7 +595,7 @@ export function ecdfSpec(column: IColumn, options: ISpecOptions): Record<string,
     ...probabilities.map((p, i) => ({ side: trans.__('current'), x: current[i] * scale, p }))
   ].filter(v => Number.isFinite(v.x));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: 420,
     height: 220,
     data: { values },
@@ -640,7 +640,7 @@ export function historySpec(column: IColumn, options: ISpecOptions): Record<stri
   };
   const y = { type: 'quantitative', axis: small ? null : { title: column.measure_title ?? trans.__('measure') }, scale: { zero: true } };
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: small ? 90 : 420,
     height: small ? 24 : 160,
     padding: small ? 2 : 5,
@@ -696,7 +696,7 @@ export function chunksSpec(chunks: IChunk[], options: ISpecOptions): Record<stri
     columns: chunk.drifted_columns.join(', ')
   }));
   return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
     width: Math.min(640, Math.max(160, 40 * chunks.length)),
     height: 90,
     data: { values },

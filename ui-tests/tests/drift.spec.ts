@@ -121,12 +121,32 @@ test.describe('Plumbline drift', () => {
     ));
     await driftBadge.click();
     await expect(page.locator('.jp-Plumbline-driftTab')).toHaveCount(1);
+
+    // After a reload the tab is back, asking the server again.
+    await page.evaluate(() => (window as any).jupyterapp.shell.activateById(
+      Array.from((window as any).jupyterapp.shell.widgets('main') as Iterable<any>).find((w: any) => w.content?.model?.cells).id
+    ));
+    expect(await page.notebook.save()).toBe(true);
+    await page.waitForTimeout(1500); // the workspace (which tabs are open) is saved debounced
+    await page.reload({ waitForIsReady: false });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    await expect(page.locator('.jp-Plumbline-driftTab')).toHaveCount(1);
+    await page.evaluate(() => (window as any).jupyterapp.shell.activateById(document.querySelector('.jp-Plumbline-driftTab')!.id));
+    await expect(page.locator('.jp-Plumbline-driftTab .jp-Plumbline-driftPanel')).toHaveAttribute('data-state', 'ready');
+    await expect(page.locator('.jp-Plumbline-driftTab tr.jp-Plumbline-driftColumn').first()).toHaveAttribute('data-column', 'delay');
   });
 
   test('plumbline.drift(a, b) renders inline, survives a save and a reload, and follows the dark theme', async ({
     page,
     tmpPath
   }) => {
+    // Nothing about Vega or the drift panel in the console (a spec of another Vega-Lite version warns).
+    const complaints: string[] = [];
+    page.on('console', message => {
+      if ((message.type() === 'error' || message.type() === 'warning') && /vega|drift|plumbline/i.test(message.text())) {
+        complaints.push(message.text());
+      }
+    });
     await createNotebook(page, tmpPath, ['1']);
     await setSource(page, 0,
       'import numpy as np\nimport pandas as pd\nimport plumbline\nrng = np.random.default_rng(3)\n' +
@@ -164,6 +184,16 @@ test.describe('Plumbline drift', () => {
     await expect(again.locator('.jp-Plumbline-driftColumn').first()).toBeVisible();
     await page.theme.setLightTheme();
     await expect(chart).toHaveAttribute('data-theme', 'light');
+
+    // A chunked comparison: drifted columns per chunk, and each column's measure per chunk.
+    await page.notebook.addCell('code', 'plumbline.drift(a, b, chunk=500)');
+    await runCell(page, 1);
+    const chunked = page.locator('.jp-Notebook .jp-Cell').nth(1).locator('.jp-Plumbline-driftOutput');
+    await expect(chunked.locator('.jp-Plumbline-driftChunks svg')).toHaveCount(1);
+    await expect(chunked.locator('.jp-Plumbline-driftChunks svg .mark-rect path')).toHaveCount(3); // 1500 rows by 500
+    await expect(chunked.locator('th').last()).toHaveText('Per chunk');
+    await expect(chunked.locator('tr[data-column="score"] .jp-Plumbline-driftHistory svg .mark-symbol path')).toHaveCount(3);
+    expect(complaints).toEqual([]);
   });
 
   test('500 columns open at once: rows are text, charts drawn only for the rows on screen', async ({ page, tmpPath }) => {

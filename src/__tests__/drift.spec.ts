@@ -6,8 +6,9 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 import type { SqlJsStatic } from 'sql.js';
 
+import { driftMarkModel } from '../drift/badge';
 import { latestRunPerCell } from '../queries/cells';
-import { driftVerdict, driftVerdictsOfRuns, needsAttention } from '../queries/monitoring';
+import { byAttention, driftVerdict, driftVerdictsOfRuns, needsAttention } from '../queries/monitoring';
 import type { Replica } from '../replica/replica';
 import {
   chunksSpec,
@@ -278,6 +279,22 @@ describe('drift verdicts in the replica (the badges)', () => {
     expect(of('cell-1').map(v => [v.name, v.status, needsAttention(v)])).toEqual([['clean', 'drift', true]]);
     expect(of('cell-2').map(v => [v.name, v.status, needsAttention(v)])).toEqual([['scores', 'schema', true]]);
     expect(of('cell-3')).toEqual([]);
+  });
+
+  it('the badge: drift names the output and its worst column, schema its new column, a reference says nothing', () => {
+    const verdicts = driftVerdictsOfRuns(replica.db, [1, 2, 3, 5].map(run));
+    expect(driftMarkModel(verdicts.get(run(1))!, trans)).toBeNull();
+    expect(driftMarkModel(verdicts.get(run(2))!, trans)).toMatchObject({ label: 'no drift', status: 'ok', name: 'clean' });
+    const drift = driftMarkModel(verdicts.get(run(3))!, trans)!;
+    expect(drift).toMatchObject({ label: 'drift: clean', status: 'drift', runId: run(3), name: 'clean' });
+    expect(drift.title).toMatch(/^clean: 2 of 3 columns drifted \(67%\); multivariate drift \(worst: delay \d\.\d\d > 0\.\d+\)$/);
+    const schema = driftMarkModel(verdicts.get(run(5))!, trans)!;
+    expect(schema).toMatchObject({ label: 'schema: scores', status: 'schema', name: 'scores' });
+    expect(schema.title).toBe('scores: 0 of 1 columns drifted (0%); 1 schema change (margin)');
+    // Two outputs of one run: the drifted one is named and opened, before the one that did not drift.
+    const both = [...verdicts.get(run(2))!, ...verdicts.get(run(3))!].sort(byAttention);
+    expect(driftMarkModel(both, trans)).toMatchObject({ label: 'drift: clean', runId: run(3) });
+    expect(driftMarkModel([{ ...verdicts.get(run(2))![0], status: 'not judged' }], trans)!.label).toBe('drift not judged');
   });
 
   it('one output\'s verdict by run and name', () => {

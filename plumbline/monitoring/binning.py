@@ -176,12 +176,26 @@ def union_counts(a: Lattice, b: Lattice):
 
     if a.exp != b.exp:
         raise ValueError("align the lattices first")
-    union = np.union1d(a.index, b.index)
+    union = sorted_union(a.index, b.index)
     ca = np.zeros(len(union), np.int64)
     cb = np.zeros(len(union), np.int64)
     ca[np.searchsorted(union, a.index)] = a.counts
     cb[np.searchsorted(union, b.index)] = b.counts
     return union, ca, cb
+
+
+def sorted_union(a, b):
+    """The sorted distinct values of two sorted arrays (``np.union1d``, without its hash-and-sort pass)."""
+    import numpy as np
+
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")  # two sorted runs: one merge
+    if len(both) < 2:
+        return both
+    keep = np.empty(len(both), dtype=bool)
+    keep[0] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
 
 
 def comparison_edges(union, reference_counts, bins: int):

@@ -344,10 +344,10 @@ def _wasserstein_null(R, C, scale):
     interpolated in log n between the sizes of ``thresholds.SIZE_GRID``, else simulated now and cached."""
     import numpy as np
 
-    levels, low, high = bridge_geometry(R)
     root = math.sqrt(thresholds.size_factor(R.n, C.n))
     tables = bridge_table(R)
-    if thresholds.tail_share(levels, low, high, min(R.n, C.n)) <= thresholds.TAIL_SHARE:
+    start = tables["gaussian_from"]  # the smallest sample whose tails carry little weight (None: no such)
+    if start is not None and min(R.n, C.n) >= start:
         q, tail = thresholds.from_table(tables["gaussian"])
         return q * root, lambda t: tail(t / root)
     kept = tables.get("tails") or []
@@ -363,6 +363,7 @@ def _wasserstein_null(R, C, scale):
     cache = R.__dict__.setdefault("_null_cache", {})
     key = ("tails", R.n, C.n)
     if key not in cache:
+        levels, low, high = bridge_geometry(R)
         samples = thresholds.wasserstein_with_tails(levels, low, high, R.n, C.n) / scale
         cache[key] = thresholds.empirical(samples)
     return cache[key]
@@ -403,12 +404,18 @@ def bridge_table(R, sizes=()) -> dict:
     """The Wasserstein null tables a reference column keeps (``NumericSummary.bridge``):
     ``gaussian``: quantiles of ∫|B(F_ref(x))|dx / std (the large-sample limit, independent of n);
     ``tails``: [[n, quantiles of W / (std sqrt(1/N + 1/n))]] with Poisson tails, for the ``sizes`` where
-    the tails carry weight."""
+    the tails carry weight; ``gaussian_from``: the smallest sample size (of the smaller side) from which
+    the tails carry no more than ``thresholds.TAIL_SHARE`` (None: not even at the reference's own size),
+    so a comparison knows which table applies without the lattice geometry."""
     tables = R.bridge if isinstance(R.bridge, dict) else {}
+    if "gaussian" in tables and "gaussian_from" in tables and (not sizes or "tails" in tables):
+        return tables
     levels, low, high = bridge_geometry(R)
     if "gaussian" not in tables:
         samples = thresholds.integrate(thresholds.gaussian_bridge(levels), low, high) / (R.std or 1.0)
         tables["gaussian"] = thresholds.quantile_table(samples)
+    if "gaussian_from" not in tables:
+        tables["gaussian_from"] = thresholds.gaussian_from(levels, low, high, R.n)
     if sizes and "tails" not in tables:
         kept = []
         for n in sizes:
@@ -464,7 +471,7 @@ def ks_from_sketches(R, C) -> tuple[float, float, Optional[float]]:
 
     items_r, cdf_r = _sketch_cdf(R)
     items_c, cdf_c = _sketch_cdf(C)
-    points = np.union1d(items_r, items_c)
+    points = binning.sorted_union(items_r, items_c)
 
     def at(items, cdf):
         index = np.searchsorted(items, points, side="right")
@@ -481,9 +488,9 @@ def _sketch_cdf(R):
 
     cache = R.__dict__.setdefault("_null_cache", {})
     if "cdf" not in cache:
-        pairs = np.array(list(R.kll), dtype=np.float64).reshape(-1, 2)
-        order = np.argsort(pairs[:, 0], kind="stable")
-        items, weights = pairs[order, 0], pairs[order, 1]
+        items, weights = R.kll_items()
+        order = np.argsort(items, kind="stable")
+        items, weights = items[order], weights[order]
         cumulative = np.cumsum(weights)
         last = np.concatenate([items[1:] != items[:-1], [True]])  # ties: the CDF after the last copy
         cache["cdf"] = (items[last], cumulative[last] / max(cumulative[-1], 1.0))

@@ -242,6 +242,28 @@ def tail_share(levels, weight_low, weight_high, rows: float) -> float:
     return float(parts[outer].sum()) / total
 
 
+def gaussian_from(levels, weight_low, weight_high, most: int) -> Optional[int]:
+    """The smallest sample size in [1, most] at which ``tail_share`` is at most TAIL_SHARE (None: none).
+
+    ``tail_share`` only falls as the sample grows (fewer levels lie in its tails), so a
+    bisection on it finds the size where the Gaussian limit takes over, exactly as
+    evaluating it at every size would."""
+    def gaussian(rows: int) -> bool:
+        return tail_share(levels, weight_low, weight_high, rows) <= TAIL_SHARE
+
+    most = max(int(most), 1)
+    if not gaussian(most):
+        return None
+    low, high = 1, most  # gaussian(high) holds
+    while low < high:
+        middle = (low + high) // 2
+        if gaussian(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
 def wasserstein_with_tails(levels, weight_low, weight_high, reference_n: int, current_n: int,
                            replicates: int = BRIDGES, seed: int = SEED):
     """Samples of W(F_N, F_n) (raw units) under no drift: the Gaussian bridge where both samples

@@ -148,12 +148,32 @@ def exact_needed(shares, reference_n: float, current_n: float, below: float = EX
     return float(np.min(positive)) * min(reference_n, current_n) < below
 
 
+def sorted_quantile(values, q: float) -> float:
+    """``np.quantile(values, q)`` (its default, linear method; the same arithmetic, so the same float) of
+    values already sorted: np.quantile partitions them again, ~20x the cost of this on a few hundred."""
+    import numpy as np
+
+    n = len(values)
+    if n == 0 or np.isnan(values[-1]):  # np.sort puts NaN last; np.quantile gives NaN then
+        return float("nan")
+    virtual = (n - 1) * float(q)
+    if virtual >= n - 1:
+        return float(values[-1])
+    if virtual < 0:
+        return float(values[0])
+    previous = math.floor(virtual)
+    gamma = virtual - previous
+    a, b = float(values[previous]), float(values[previous + 1])
+    difference = b - a
+    return b - difference * (1 - gamma) if gamma >= 0.5 else a + difference * gamma
+
+
 def empirical(samples) -> tuple[float, callable]:
     """The (1 - ALPHA) quantile of simulated measures and their tail function."""
     import numpy as np
 
     values = np.sort(np.asarray(samples, dtype=np.float64))
-    quantile = float(np.quantile(values, 1 - ALPHA)) if len(values) else 0.0
+    quantile = sorted_quantile(values, 1 - ALPHA) if len(values) else 0.0
 
     def tail(t: float) -> float:
         # Counted past the threshold, with one pseudo-count so a finite simulation never says 0.

@@ -131,3 +131,15 @@ def test_the_size_from_which_the_gaussian_wasserstein_null_applies_is_where_the_
             if 1 <= rows <= numeric.n:
                 gaussian = thresholds.tail_share(levels, low, high, rows) <= thresholds.TAIL_SHARE
                 assert gaussian == (start is not None and rows >= start), (rows, start)
+
+
+def test_the_quantile_of_sorted_simulations_is_numpys_to_the_last_bit():
+    from plumbline.monitoring.thresholds import ALPHA, sorted_quantile
+
+    rng = np.random.default_rng(10)
+    for n in [*range(1, 40), 399, 400, 1000]:
+        for values in (np.sort(rng.normal(size=n) * 10.0 ** rng.integers(-5, 5)),
+                       np.sort(rng.integers(0, 4, n).astype(float))):
+            for q in (1 - ALPHA, 0.5, 0.9, 0.0, 1.0):
+                assert sorted_quantile(values, q) == float(np.quantile(values, q)), (n, q)
+    assert np.isnan(sorted_quantile(np.array([1.0, np.nan]), 0.5))

@@ -40,6 +40,7 @@ expected number of false alarms a comparison shows.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from typing import Optional
@@ -88,6 +89,7 @@ def combine(quantile: float, min_effect: float, error: float, tail) -> Threshold
     return Threshold(value=float(value), quantile=float(quantile), floor=floor, false_alarm=alarm)
 
 
+@functools.lru_cache(maxsize=256)
 def chi2_quantile(dof: int) -> float:
     from scipy.special import chdtri  # scipy.special: scipy.stats costs ~0.3 ms a call here
 
@@ -133,9 +135,16 @@ def binned_limits(bins: int, c: float) -> dict:
 
 
 def ks_limit(c: float):
-    from scipy.special import kolmogi, kolmogorov
+    from scipy.special import kolmogorov
 
-    return float(kolmogi(ALPHA)) * math.sqrt(c), lambda t: float(kolmogorov(t / math.sqrt(c)))
+    return _kolmogorov_quantile() * math.sqrt(c), lambda t: float(kolmogorov(t / math.sqrt(c)))
+
+
+@functools.lru_cache(maxsize=1)
+def _kolmogorov_quantile() -> float:
+    from scipy.special import kolmogi
+
+    return float(kolmogi(ALPHA))
 
 
 def exact_needed(shares, reference_n: float, current_n: float, below: float = EXACT_BELOW) -> bool:

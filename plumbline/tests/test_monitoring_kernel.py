@@ -211,3 +211,36 @@ def test_profiles_wait_while_cells_run_back_to_back_and_each_output_still_gets_i
     assert [args[0].io_id for method, args in writes if method is Store.record_profile] == ["io-1", "io-2", "io-4"]
     assert warnings == []
     monitor.close()
+
+
+def test_when_the_waiting_snapshots_reach_their_bound_the_oldest_is_profiled_beside_the_running_cell(
+        tmp_path, monkeypatch):
+    """Deferring never stalls the lineage worker for good (nor holds unbounded memory): at the bound,
+    the profiler runs the oldest job although a cell runs, and the worker's next output finds room."""
+    import threading
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from plumbline.kernel import monitoring
+    from plumbline.store import Store
+
+    monkeypatch.setattr(monitoring, "MAX_PENDING", 1)
+    writes = []
+    monitor = monitoring.KernelMonitor(lambda method, *args: writes.append((method, args)), lambda: None,
+                                       tmp_path, print, lambda: "bound.ipynb")
+    frame = pd.DataFrame({"x": np.random.default_rng(1).normal(size=2_000)})
+    monitor.arriving()
+    monitor.begin("run-1", SimpleNamespace(name="build"), {})  # ... and it keeps running
+    worker = threading.Thread(target=lambda: [monitor.on_outputs("run-1", [(f"io-{i}", f"v{i}", frame.copy())])
+                                              for i in range(3)])
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive()  # the three outputs were handed over while the cell still ran
+    profiled = [args[0].io_id for method, args in writes if method is Store.record_profile]
+    assert profiled[:1] == ["io-0"]  # made room (io-1 was taken next, to make room for io-2)
+    assert monitor.wait(60)
+    assert [args[0].io_id for method, args in writes if method is Store.record_profile] == ["io-0", "io-1", "io-2"]
+    monitor.end("run-1")
+    monitor.close()

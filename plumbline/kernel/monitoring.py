@@ -15,9 +15,23 @@ and only, mode of pandas 3) keeps unchanged if the notebook later modifies
 the frame in place; an array's copy (below ``COPY_LIMIT`` bytes). Without
 copy-on-write (pandas < 3 and the option off) or for a larger array, the value
 is profiled on the lineage worker itself, so the next cell waits for it. At
-most ``MAX_PENDING`` snapshots wait to be profiled; beyond that the lineage
-worker waits, which bounds memory. A frame of more than ``MAX_VALUES``
-values is profiled from a uniform sample of its rows (the profile says so).
+most ``MAX_PENDING`` snapshots holding ``PENDING_BYTES`` wait to be profiled;
+beyond that the lineage worker waits, which bounds memory. A frame of more
+than ``MAX_VALUES`` values is profiled from a uniform sample of its rows (the
+profile says so).
+
+**Not beside the next cell either.** A profile takes a core and holds the GIL
+for parts of its work (sketch updates, hashing categories): run beside the
+next cells, it made Run All of a 1M x 12 component cell 1.5x slower. So the
+profiler starts a job only when the kernel is idle (no cell for ``QUIET``
+seconds: a Run All's cells come back to back, an interactive user types), or
+at once when something waits for it (``wait``: ``sync``, the kernel's exit,
+the end of a pipeline task, a snapshot that cannot wait) or the waiting
+snapshots reach their bounds. When cells keep the kernel busy for longer than
+``DEFER_LIMIT`` seconds, jobs run beside them, at most ``BUSY_SHARE`` of the
+time, so a long Run All still gets its verdicts as it goes. Pipeline tasks
+(``defer=False``) profile beside their cells: the task waits for its profiles
+at its end anyway. Every output still gets its profile and verdict, in order.
 
 **Reference policy** (``metadata.plumbline.drift.reference``, per component):
 ``"first"`` (the default), ``"previous"``, or a run id (pinned). The first run
@@ -34,11 +48,11 @@ first) and the same reference.
 
 from __future__ import annotations
 
-import queue
+import math
 import re
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,7 +62,11 @@ from ..store import DriftColumnRecord, DriftRecord, ProfileRecord, Store
 
 POLICIES = ("first", "previous")
 DEFAULT_POLICY = "first"
-MAX_PENDING = 2  # snapshots waiting to be profiled, at most
+MAX_PENDING = 16  # snapshots waiting to be profiled, at most (then the lineage worker waits)
+PENDING_BYTES = 1 << 30  # ... holding at most this many bytes (one always may wait, whatever its size)
+QUIET = 0.25  # seconds without a cell after which the kernel counts as idle
+DEFER_LIMIT = 10.0  # seconds a profile waits for an idle kernel before it may run beside cells
+BUSY_SHARE = 0.05  # ... and then the profiles started beside cells take at most this share of the time
 COPY_LIMIT = 256 << 20  # arrays copied for the profiler up to this size; larger ones profiled in place
 MAX_VALUES = 200_000_000  # values profiled per output at most (a row sample beyond)
 REMEMBERED = 32  # profiles kept in memory (recent outputs and references)
@@ -86,6 +104,17 @@ class _Run:
 
 
 @dataclass
+class _Job:
+    run: _Run
+    output_id: str
+    name: str
+    snapshot: Any
+    original: int  # id() of the value the snapshot is of
+    queued: float  # time.monotonic()
+    size: int  # bytes the snapshot holds (at least)
+
+
+@dataclass
 class Reference:
     run_id: str
     io_id: str
@@ -95,7 +124,7 @@ class Reference:
 
 class KernelMonitor:
     def __init__(self, write: Callable[..., None], store: Callable[[], Optional[Store]], store_dir: Path,
-                 warn: Callable[[str], None], notebook: Callable[[], Optional[str]]):
+                 warn: Callable[[str], None], notebook: Callable[[], Optional[str]], defer: bool = True):
         self._write = write  # the recorder's backlog: write(Store.method, *args)
         self._store = store
         self.store_dir = Path(store_dir)
@@ -108,13 +137,32 @@ class KernelMonitor:
         self._first: dict[tuple, Reference] = {}  # ... and its first
         self._lock = threading.Lock()
         # One thread, jobs in order: a run's verdict needs the previous run's profile recorded.
-        self._jobs: "queue.Queue" = queue.Queue(maxsize=MAX_PENDING)
+        # It starts a job when the kernel is idle (see _delay); everything below is under _cond.
+        self.defer = defer
+        self._cond = threading.Condition()
+        self._pending: "deque[_Job]" = deque()
+        self._pending_bytes = 0
+        self._unfinished = 0  # jobs waiting or running
+        self._urgent = 0  # callers of wait(): everything runs now
+        self._blocked = 0  # lineage workers waiting for room: the oldest job runs now
+        self._arriving = False  # a cell's pre_run_cell started (it may wait for the fingerprint first)
+        self._last_activity = time.monotonic()  # when a cell last started or ended
+        self._next_beside = 0.0  # no job starts beside cells before this (BUSY_SHARE)
         self._thread: Optional[threading.Thread] = None
         self._closed = False
 
     # -- around a cell (the recorder) -------------------------------------------------------------
 
+    def arriving(self) -> None:
+        """A cell is about to run (the top of pre_run_cell, before it waits for the previous fingerprint)."""
+        with self._cond:
+            self._arriving = True
+            self._last_activity = time.monotonic()
+
     def begin(self, run_id: str, component: Any, metadata: Any) -> None:
+        with self._cond:
+            self._arriving = False
+            self._last_activity = time.monotonic()
         if component is None:
             self._stack.append(None)
             return
@@ -128,6 +176,10 @@ class KernelMonitor:
     def end(self, run_id: str) -> None:
         if self._stack:
             self._stack.pop()
+        with self._cond:
+            self._arriving = False
+            self._last_activity = time.monotonic()
+            self._cond.notify_all()  # the profiler counts the quiet time from now
 
     def current(self) -> Optional[_Run]:
         return self._stack[-1] if self._stack else None
@@ -144,7 +196,7 @@ class KernelMonitor:
             snapshot, safe = _snapshot(value)
             if snapshot is None:
                 continue
-            job = (run, output_id, name, snapshot, id(value))
+            job = _Job(run, output_id, name, snapshot, id(value), time.monotonic(), _size_of(snapshot))
             if not safe:  # no copy-on-write: profile now, while the next cell waits
                 self.wait()
                 self._run_job(job)
@@ -153,19 +205,78 @@ class KernelMonitor:
                 if self._thread is None or not self._thread.is_alive():
                     self._thread = threading.Thread(target=self._loop, name="plumbline-profile", daemon=True)
                     self._thread.start()
-            self._jobs.put(job)  # bounded memory: the lineage worker waits while MAX_PENDING jobs wait
+            self._put(job)
+
+    def _put(self, job: "_Job") -> None:
+        """Queue a job; bounded memory: the lineage worker waits while the waiting snapshots are at the bounds."""
+        with self._cond:
+            while self._pending and (len(self._pending) >= MAX_PENDING
+                                     or self._pending_bytes + job.size > PENDING_BYTES):
+                self._blocked += 1
+                self._cond.notify_all()
+                try:
+                    self._cond.wait()
+                finally:
+                    self._blocked -= 1
+            self._pending.append(job)
+            self._pending_bytes += job.size
+            self._unfinished += 1
+            self._cond.notify_all()
+
+    def _delay(self) -> float:
+        """Seconds until the oldest waiting job may start (<= 0: now). Under _cond.
+
+        A profile holds the GIL for parts of its work and takes a core: run beside
+        the user's cells, it slows them (Run All by half on a 1M x 12 frame). So a job
+        starts when the kernel is idle (no cell for QUIET seconds); when something
+        waits for it (``wait``: sync, close, the end of a pipeline task) or the
+        lineage worker waits for room, at once; and when cells keep the kernel busy
+        for more than DEFER_LIMIT seconds, beside them, but at most BUSY_SHARE of the time.
+        """
+        if not self.defer or self._urgent or self._blocked:
+            return 0.0
+        now = time.monotonic()
+        if self._stack or self._arriving:
+            idle = math.inf
+        else:
+            idle = self._last_activity + QUIET - now
+        beside = max(self._pending[0].queued + DEFER_LIMIT, self._next_beside) - now
+        return min(idle, beside)
+
+    def _busy(self) -> bool:
+        return bool(self._stack) or self._arriving or time.monotonic() - self._last_activity < QUIET
 
     def _loop(self) -> None:
         while True:
-            job = self._jobs.get()
+            with self._cond:
+                while True:
+                    if self._pending:
+                        delay = self._delay()
+                        if delay <= 0:
+                            break
+                        self._cond.wait(min(delay, 1.0))
+                    elif self._closed:
+                        return  # closed and nothing left: the thread ends (and lets go of the profiles)
+                    else:
+                        self._cond.wait()
+                job = self._pending.popleft()
+                self._pending_bytes -= job.size
+                beside = self.defer and not (self._urgent or self._blocked) and self._busy()
+                self._cond.notify_all()  # room for a lineage worker that waits
+            started = time.monotonic()
             try:
                 self._run_job(job)
             finally:
                 job = None  # the snapshot: let it go now, not when the next job comes
-                self._jobs.task_done()
+                with self._cond:
+                    if beside:
+                        took = time.monotonic() - started
+                        self._next_beside = time.monotonic() + took * (1 - BUSY_SHARE) / BUSY_SHARE
+                    self._unfinished -= 1
+                    self._cond.notify_all()
 
-    def _run_job(self, job) -> None:
-        run, output_id, name, snapshot, original = job
+    def _run_job(self, job: "_Job") -> None:
+        run, output_id, name, snapshot, original = job.run, job.output_id, job.name, job.snapshot, job.original
         try:
             self._record(run, output_id, name, snapshot, original)
         except Exception as exc:  # noqa: BLE001 - a profile must never break the kernel
@@ -173,13 +284,20 @@ class KernelMonitor:
                        f"{type(exc).__name__}: {exc}")
 
     def wait(self, timeout: Optional[float] = None) -> bool:
-        """Until every profile job is done; False on timeout."""
-        with self._jobs.all_tasks_done:
-            return self._jobs.all_tasks_done.wait_for(lambda: not self._jobs.unfinished_tasks, timeout)
+        """Until every profile job is done (they run now, idle kernel or not); False on timeout."""
+        with self._cond:
+            self._urgent += 1
+            self._cond.notify_all()
+            try:
+                return self._cond.wait_for(lambda: not self._unfinished, timeout)
+            finally:
+                self._urgent -= 1
 
     def close(self, timeout: float = 10.0) -> None:
         self.wait(timeout)
-        self._closed = True
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
 
     # -- profiles and references (the profiler and the drift check) ---------------------------------
 
@@ -357,6 +475,17 @@ def _snapshot(value: Any) -> tuple[Any, bool]:
             return value.copy(), True
         return value, False
     return None, False
+
+
+def _size_of(value: Any) -> int:
+    """Bytes a snapshot holds, at least (object columns count their pointers only)."""
+    try:
+        if hasattr(value, "memory_usage"):
+            used = value.memory_usage(index=True, deep=False)
+            return int(used.sum()) if hasattr(used, "sum") else int(used)
+        return int(getattr(value, "nbytes", 0))
+    except Exception:  # noqa: BLE001
+        return 0
 
 
 def _copy_on_write(pd) -> bool:

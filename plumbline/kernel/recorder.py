@@ -71,8 +71,9 @@ class CellRecorder:
         self._running: list[Optional[tuple[str, Optional[ComponentCell], Any, Any]]] = []
         self.checks = CheckRunner(shell, previous=self._previous_check_details, warn=warn)
         self.lineage = Lineage(shell, self.backlog.put, self.store_path.parent, warn, session=self.session.id)
+        # A pipeline task waits for its profiles at its end anyway: there they run beside the cells.
         self.monitor = KernelMonitor(self.backlog.put, lambda: self.backlog.store, self.store_path.parent, warn,
-                                     lambda: self._current_path)
+                                     lambda: self._current_path, defer=kind != "task")
         self.lineage.observers.append(self.monitor.on_outputs)  # profiles of component outputs
         self.backlog.put(Store.register_session, self.session)
         self.backlog.put(Store.mark_orphaned_runs, self.session.hostname, pid_alive, self.session.id)
@@ -102,6 +103,7 @@ class CellRecorder:
     def pre_run_cell(self, info: Any) -> None:
         pushed = False
         try:
+            self.monitor.arriving()  # profiles wait while cells run back to back (kernel/monitoring.py)
             waited = self.lineage.wait()  # the previous cells' outputs are hashed (see lineage/__init__.py)
             request = self._request()
             metadata = request.get("metadata") or {}

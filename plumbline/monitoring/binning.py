@@ -176,12 +176,26 @@ def union_counts(a: Lattice, b: Lattice):
 
     if a.exp != b.exp:
         raise ValueError("align the lattices first")
-    union = np.union1d(a.index, b.index)
+    union = sorted_union(a.index, b.index)
     ca = np.zeros(len(union), np.int64)
     cb = np.zeros(len(union), np.int64)
     ca[np.searchsorted(union, a.index)] = a.counts
     cb[np.searchsorted(union, b.index)] = b.counts
     return union, ca, cb
+
+
+def sorted_union(a, b):
+    """The sorted distinct values of two sorted arrays (``np.union1d``, without its hash-and-sort pass)."""
+    import numpy as np
+
+    both = np.concatenate([a, b])
+    both.sort(kind="stable")  # two sorted runs: one merge
+    if len(both) < 2:
+        return both
+    keep = np.empty(len(both), dtype=bool)
+    keep[0] = True
+    np.not_equal(both[1:], both[:-1], out=keep[1:])
+    return both[keep]
 
 
 def comparison_edges(union, reference_counts, bins: int):
@@ -217,27 +231,28 @@ def display_bins(a: Lattice, b: Lattice, low: float, high: float, bins: int = 30
 
     import numpy as np
 
-    a, b = aligned(a, b)
-    if not (math.isfinite(low) and math.isfinite(high)) or a.total + b.total == 0:
+    if a.exp != b.exp:
+        a, b = aligned(a, b)
+    totals = (a.total, b.total)
+    if not (math.isfinite(low) and math.isfinite(high)) or sum(totals) == 0:
         return None
     spread = high - low
     exp = a.exp
     while spread / 2.0 ** exp > bins and exp < MAX_EXP:
         exp += 1
-    a, b = a.coarsened(exp), b.coarsened(exp)
     width = 2.0 ** exp
     first, last = math.floor(low / width), math.floor(high / width)
     edges = np.arange(first, last + 2, dtype=np.int64)
 
-    def shares(lattice: Lattice):
-        total = max(lattice.total, 1)
-        which = np.searchsorted(edges, lattice.index, side="right")  # 0: below, len(edges): above
+    def shares(lattice: Lattice, total: int):
+        # Bins of the coarser display lattice by shifting the indices (the counts add up in bincount).
+        which = np.searchsorted(edges, lattice.index >> (exp - lattice.exp), side="right")  # 0: below
         counts = np.bincount(which, weights=lattice.counts, minlength=len(edges) + 1)
-        return (counts / total).tolist()
+        return (counts / max(total, 1)).tolist()
 
-    sa, sb = shares(a), shares(b)
+    sa, sb = shares(a, totals[0]), shares(b, totals[1])
     return {
-        "edges": [float(e * width) for e in edges],
+        "edges": (edges * width).tolist(),
         "reference": sa[1:-1], "current": sb[1:-1],
         "reference_below": sa[0], "current_below": sb[0],
         "reference_above": sa[-1], "current_above": sb[-1],

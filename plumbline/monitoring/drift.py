@@ -34,7 +34,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from . import binning, thresholds
 from .kinds import DATETIME, NUMBER_KINDS, kind_label
@@ -47,6 +47,7 @@ CATEGORICAL_MEASURES = ("jensen_shannon", "linf")
 MEASURE_TITLES = {"wasserstein": "Wasserstein / std", "jensen_shannon": "Jensen–Shannon", "psi": "PSI",
                   "hellinger": "Hellinger", "ks": "KS", "linf": "L∞ share"}
 PSI_FLOOR = 1e-4
+OVERLAY_PROBABILITIES = tuple(i / 50 for i in range(51))  # the ECDF an overlay draws
 MAX_BINS = 20  # comparison bins of a numeric column, at most
 ROWS_PER_BIN = 20  # and at least this many rows of the smaller side per bin
 CATEGORY_MIN_SHARE = 0.001
@@ -102,12 +103,25 @@ class ColumnDrift:
     null_drift: bool = False
     reference_dtype: Optional[str] = None
     current_dtype: Optional[str] = None
-    overlay: Optional[dict] = None
+    _overlay: Optional[dict] = field(default=None, repr=False)
+    #: Builds the overlay when it is first read: a verdict (the automatic profiles' badge) needs none.
+    _overlay_build: Optional[Callable[[], dict]] = field(default=None, repr=False, compare=False)
     unseen: list = field(default_factory=list)  # [(value, current share)] not in the reference
     vanished: list = field(default_factory=list)  # [(value, reference share)] gone now
     contribution: Optional[float] = None  # share of the multivariate error increase
     notes: list = field(default_factory=list)
     history: list = field(default_factory=list)  # [{label, value, threshold, status}] over runs or chunks
+
+    @property
+    def overlay(self) -> Optional[dict]:
+        """The reference vs current overlay the panel draws (histogram and ECDF, or top categories)."""
+        if self._overlay is None and self._overlay_build is not None:
+            self._overlay, self._overlay_build = self._overlay_build(), None
+        return self._overlay
+
+    @overlay.setter
+    def overlay(self, value: Optional[dict]) -> None:
+        self._overlay, self._overlay_build = value, None
 
     @property
     def null_change(self) -> float:
@@ -283,7 +297,7 @@ def _numeric(row: ColumnDrift, ref: ColumnProfile, cur: ColumnProfile, options: 
                          "since it has no standard deviation")
         if measure == "wasserstein":
             measure = "jensen_shannon"
-    limits = _numeric_nulls(R, C, union, ra, edges, scale)
+    limits = _numeric_nulls(R, C, union, ra, edges, scale, pr)
     for name, value in values.items():
         q, tail = limits[name]
         minimum = thresholds.minimum_effect(name, options.min_effect if name == measure else None, row.column)
@@ -307,7 +321,7 @@ def _numeric(row: ColumnDrift, ref: ColumnProfile, cur: ColumnProfile, options: 
         row.message = f"{MEASURE_TITLES[measure]} {row.value:.3g} <= {row.threshold:.3g}"
     if ref.rows == 1:
         row.notes.append("one-row reference: only very large changes can show")
-    row.overlay = numeric_overlay(ref, cur, a, b)
+    row._overlay_build = lambda: numeric_overlay(ref, cur, a, b)
 
 
 def _numeric_message(measure, value, threshold, R, C) -> str:
@@ -317,15 +331,21 @@ def _numeric_message(measure, value, threshold, R, C) -> str:
     return f"{MEASURE_TITLES[measure]} {value:.3g} > {threshold:.3g}{shift}"
 
 
-def _numeric_nulls(R, C, union, ra, edges, scale) -> dict:
-    """(quantile, tail) of each numeric measure under no drift at these sizes."""
+def _numeric_nulls(R, C, union, ra, edges, scale, pr) -> dict:
+    """(quantile, tail) of each numeric measure under no drift at these sizes (``pr``: the reference's shares)."""
     c = thresholds.size_factor(R.n, C.n)
-    pr = binning.counts_in(union, ra, edges) / R.n
     bins = len(edges) + 1
     if thresholds.exact_needed(pr, R.n, C.n):
-        a, b = thresholds.multinomial_pairs(pr, R.n, C.n)
-        out = {"jensen_shannon": thresholds.empirical(js_distance(a, b)), "psi": thresholds.empirical(psi(a, b)),
-               "hellinger": thresholds.empirical(hellinger(a, b))}
+        cache = R.__dict__.setdefault("_null_cache", {})
+        key = ("binned", pr.tobytes(), int(C.n))  # the reference's shares on these bins, at this size
+        if key not in cache:
+            a, b = thresholds.multinomial_pairs(pr, R.n, C.n)
+            oldest = next((k for k in cache if isinstance(k, tuple) and k[0] == "binned"), None)
+            if oldest is not None and len(cache) > 64:
+                cache.pop(oldest)
+            cache[key] = {"jensen_shannon": thresholds.empirical(js_distance(a, b)),
+                          "psi": thresholds.empirical(psi(a, b)), "hellinger": thresholds.empirical(hellinger(a, b))}
+        out = dict(cache[key])
     else:
         out = dict(thresholds.binned_limits(bins, c))
     if min(R.n, C.n) < thresholds.SMALL:
@@ -344,11 +364,14 @@ def _wasserstein_null(R, C, scale):
     interpolated in log n between the sizes of ``thresholds.SIZE_GRID``, else simulated now and cached."""
     import numpy as np
 
-    levels, low, high = bridge_geometry(R)
     root = math.sqrt(thresholds.size_factor(R.n, C.n))
     tables = bridge_table(R)
-    if thresholds.tail_share(levels, low, high, min(R.n, C.n)) <= thresholds.TAIL_SHARE:
-        q, tail = thresholds.from_table(tables["gaussian"])
+    start = tables["gaussian_from"]  # the smallest sample whose tails carry little weight (None: no such)
+    if start is not None and min(R.n, C.n) >= start:
+        cache = R.__dict__.setdefault("_null_cache", {})
+        if "gaussian" not in cache:
+            cache["gaussian"] = thresholds.from_table(tables["gaussian"])
+        q, tail = cache["gaussian"]
         return q * root, lambda t: tail(t / root)
     kept = tables.get("tails") or []
     sizes = [n for n, _ in kept]
@@ -363,6 +386,7 @@ def _wasserstein_null(R, C, scale):
     cache = R.__dict__.setdefault("_null_cache", {})
     key = ("tails", R.n, C.n)
     if key not in cache:
+        levels, low, high = bridge_geometry(R)
         samples = thresholds.wasserstein_with_tails(levels, low, high, R.n, C.n) / scale
         cache[key] = thresholds.empirical(samples)
     return cache[key]
@@ -403,12 +427,18 @@ def bridge_table(R, sizes=()) -> dict:
     """The Wasserstein null tables a reference column keeps (``NumericSummary.bridge``):
     ``gaussian``: quantiles of ∫|B(F_ref(x))|dx / std (the large-sample limit, independent of n);
     ``tails``: [[n, quantiles of W / (std sqrt(1/N + 1/n))]] with Poisson tails, for the ``sizes`` where
-    the tails carry weight."""
+    the tails carry weight; ``gaussian_from``: the smallest sample size (of the smaller side) from which
+    the tails carry no more than ``thresholds.TAIL_SHARE`` (None: not even at the reference's own size),
+    so a comparison knows which table applies without the lattice geometry."""
     tables = R.bridge if isinstance(R.bridge, dict) else {}
+    if "gaussian" in tables and "gaussian_from" in tables and (not sizes or "tails" in tables):
+        return tables
     levels, low, high = bridge_geometry(R)
     if "gaussian" not in tables:
         samples = thresholds.integrate(thresholds.gaussian_bridge(levels), low, high) / (R.std or 1.0)
         tables["gaussian"] = thresholds.quantile_table(samples)
+    if "gaussian_from" not in tables:
+        tables["gaussian_from"] = thresholds.gaussian_from(levels, low, high, R.n)
     if sizes and "tails" not in tables:
         kept = []
         for n in sizes:
@@ -464,7 +494,7 @@ def ks_from_sketches(R, C) -> tuple[float, float, Optional[float]]:
 
     items_r, cdf_r = _sketch_cdf(R)
     items_c, cdf_c = _sketch_cdf(C)
-    points = np.union1d(items_r, items_c)
+    points = binning.sorted_union(items_r, items_c)
 
     def at(items, cdf):
         index = np.searchsorted(items, points, side="right")
@@ -481,9 +511,9 @@ def _sketch_cdf(R):
 
     cache = R.__dict__.setdefault("_null_cache", {})
     if "cdf" not in cache:
-        pairs = np.array(list(R.kll), dtype=np.float64).reshape(-1, 2)
-        order = np.argsort(pairs[:, 0], kind="stable")
-        items, weights = pairs[order, 0], pairs[order, 1]
+        items, weights = R.kll_items()
+        order = np.argsort(items, kind="stable")
+        items, weights = items[order], weights[order]
         cumulative = np.cumsum(weights)
         last = np.concatenate([items[1:] != items[:-1], [True]])  # ties: the CDF after the last copy
         cache["cdf"] = (items[last], cumulative[last] / max(cumulative[-1], 1.0))
@@ -492,8 +522,11 @@ def _sketch_cdf(R):
 
 def numeric_overlay(ref: ColumnProfile, cur: ColumnProfile, a, b) -> dict:
     R, C = ref.numeric, cur.numeric
-    probabilities = [i / 50 for i in range(51)]
-    qr, qc = R.quantiles(probabilities + [0.005, 0.995]), C.quantiles(probabilities + [0.005, 0.995])
+    probabilities = list(OVERLAY_PROBABILITIES)
+    cache = R.__dict__.setdefault("_null_cache", {})
+    if "overlay quantiles" not in cache:  # the reference's, for every comparison against it
+        cache["overlay quantiles"] = R.quantiles(probabilities + [0.005, 0.995])
+    qr, qc = list(cache["overlay quantiles"]), C.quantiles(probabilities + [0.005, 0.995])
     low, high = min(qr[-2], qc[-2]), max(qr[-1], qc[-1])
     qr, qc = qr[:-2], qc[:-2]
     histogram = binning.display_bins(a, b, low, high) if high > low else None
@@ -525,7 +558,7 @@ def _categorical(row: ColumnDrift, ref: ColumnProfile, cur: ColumnProfile, optio
             row.status = NOT_JUDGED
             row.message = (f"looks like an identifier ({summary.distinct:,.0f} distinct values in {summary.n:,} "
                            f"rows {side}): not judged")
-            row.overlay = categorical_overlay(*category_shares(R, C)[:3], R, C)
+            row._overlay_build = lambda: categorical_overlay(*category_shares(R, C)[:3], R, C)
             return
     labels, pr, pc, errors = category_shares(R, C)
     values = {"jensen_shannon": float(js_distance(pr, pc)), "linf": float(np.max(np.abs(pr - pc)))}
@@ -564,7 +597,7 @@ def _categorical(row: ColumnDrift, ref: ColumnProfile, cur: ColumnProfile, optio
     if row.unseen:
         shown = ", ".join(f"'{v}' ({_pct(s)})" for v, s in row.unseen[:3])
         row.message += f"; unseen: {shown}{' …' if len(row.unseen) > 3 else ''}"
-    row.overlay = categorical_overlay(labels, pr, pc, R, C)
+    row._overlay_build = lambda: categorical_overlay(labels, pr, pc, R, C)
 
 
 def category_shares(R, C):
@@ -641,11 +674,14 @@ def js_distance(p, q):
     """Jensen–Shannon distance, base 2 (0: same shares, 1: disjoint)."""
     import numpy as np
 
-    p, q = np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64)
+    p, q = np.broadcast_arrays(np.asarray(p, dtype=np.float64), np.asarray(q, dtype=np.float64))
     m = (p + q) / 2
     with np.errstate(divide="ignore", invalid="ignore"):
-        kp = np.where(p > 0, p * np.log2(np.where(p > 0, p, 1) / np.where(m > 0, m, 1)), 0.0)
-        kq = np.where(q > 0, q * np.log2(np.where(q > 0, q, 1) / np.where(m > 0, m, 1)), 0.0)
+        # x log2(x / m) where x > 0 (then m > 0 too), 0 where x is 0 (0 log 0 = 0; the NaNs are replaced)
+        kp = p * np.log2(p / m)
+        kq = q * np.log2(q / m)
+    kp[~(p > 0)] = 0.0
+    kq[~(q > 0)] = 0.0
     divergence = np.clip((kp.sum(axis=-1) + kq.sum(axis=-1)) / 2, 0.0, 1.0)
     return np.sqrt(divergence)
 

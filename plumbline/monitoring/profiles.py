@@ -108,6 +108,14 @@ class NumericSummary:
             return float(len(self.lattice.index))  # one integer per bin: exact
         return float(self.hll.get_estimate())
 
+    def kll_items(self):
+        """(items, weights) the KLL sketch retains, as float64 arrays (what iterating it yields).
+
+        Read from the sketch's serialized form (``kll_retained``): iterating the
+        binding yields one Python tuple per item, ~0.5 µs each, the bulk of a comparison's time.
+        """
+        return kll_retained(self.kll)
+
     def quantiles(self, qs: Iterable[float]) -> list[float]:
         if self.n == 0:
             return []
@@ -522,6 +530,45 @@ def category_summary(series) -> tuple[CategorySummary, int]:
     summary = CategorySummary(n=present, items=items, rest=present - fed, truncation=truncation, hll=hll,
                               distinct_exact=len(keys), hll_complete=len(keys) <= DISTINCT_FEED)
     return summary, rows - present
+
+
+def kll_retained(sketch):
+    """(items, weights) retained by a ``kll_doubles_sketch``, read from its serialization with numpy.
+
+    The DataSketches KLL layout (serial versions 1 and 2): an 8-byte preamble
+    (preamble ints, serial version, family 15, flags, k, m); when the sketch
+    holds two or more items, n (uint64), min k (uint16), the number of levels
+    L (uint8), a pad byte, the L level offsets (uint32), min, max, then the
+    retained items level by level (level h weighs 2**h). One item: the
+    preamble and that item (weight 1). Anything else (a future layout, a count
+    that does not add up to n) falls back to iterating the sketch.
+    """
+    import struct
+
+    import numpy as np
+
+    data = bytes(sketch.serialize())
+    try:
+        preamble, version, family, flags = data[0], data[1], data[2], data[3]
+        if family == 15 and flags & 0x01:  # empty
+            return np.zeros(0), np.zeros(0)
+        if family == 15 and version == 2 and preamble == 2 and flags & 0x04 and len(data) == 16:  # one item
+            return np.frombuffer(data, "<f8", 1, 8).copy(), np.ones(1)
+        if family == 15 and version == 1 and preamble == 5:
+            n, _, levels = struct.unpack_from("<QHB", data, 8)
+            offsets = np.frombuffer(data, "<u4", levels, 20).astype(np.int64)
+            start = 20 + 4 * levels + 16  # after the offsets, min and max
+            items = np.frombuffer(data, "<f8", offset=start)
+            bounds = np.append(offsets, offsets[0] + len(items)) - offsets[0]
+            sizes = np.diff(bounds)
+            if len(items) and (sizes >= 0).all() and (len(data) - start) % 8 == 0:
+                weights = np.repeat(2.0 ** np.arange(levels), sizes)
+                if float(weights.sum()) == float(n) and len(weights) == len(items):
+                    return items.copy(), weights
+    except (IndexError, struct.error, ValueError):
+        pass
+    pairs = np.array(list(sketch), dtype=np.float64).reshape(-1, 2)
+    return pairs[:, 0].copy(), pairs[:, 1].copy()
 
 
 def _two_pass_m2(x, mean: float, np) -> float:

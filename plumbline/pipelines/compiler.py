@@ -327,14 +327,16 @@ def compile_range(
                                     f"{extra.label} is tagged 'parameters' too; only {parameters_cell.label} is used.",
                                     "Keep one cell tagged 'parameters'.", cells=(extra.position,)))
     prelude_names: set[str] = set(INTERVAL_NAMES) | {p.name for p in parameters}
+    prelude_functions: set[str] = set()
     star_import = False
     for c in selected:
         if c.role == "parameters":
             prelude_names |= c.writes
             continue
-        if c.component is None and _is_prelude(c, prelude_names):
+        if c.component is None and _is_prelude(c, prelude_names, prelude_functions):
             c.role = "prelude"
             prelude_names |= c.writes
+            prelude_functions |= {d for st in c.statements or () for d in st.defines}
             star_import |= any(s.star_import for s in c.statements or ())
     prelude = [c for c in selected if c.role in ("prelude", "parameters")]
     if prelude:
@@ -577,8 +579,12 @@ def _parameters_of(cell: _Cell) -> tuple[list[Parameter], list[Problem]]:
     return params, problems
 
 
-def _is_prelude(c: _Cell, known: set[str]) -> bool:
-    """Only imports, definitions and constants, reading only what the prelude has set."""
+def _is_prelude(c: _Cell, known: set[str], functions: set[str] = frozenset()) -> bool:
+    """Only imports, definitions and constants, reading only what the prelude has set.
+
+    Calling a function the notebook defines (``functions``) is work: it makes data
+    (``batch = flights_of_day(2)``), which every task would otherwise make again.
+    """
     if c.error or c.statements is None or not c.statements:
         return False
     if c.recorded:
@@ -586,6 +592,7 @@ def _is_prelude(c: _Cell, known: set[str]) -> bool:
             if io["kind"] == "file":
                 return False  # it read or wrote a file when it ran: work, not setup
     names = set(known)
+    defined = set(functions)
     for s in c.statements:
         if s.kind == "import":
             names |= s.writes
@@ -594,9 +601,10 @@ def _is_prelude(c: _Cell, known: set[str]) -> bool:
             if not s.reads <= names:
                 return False
             names |= s.writes
+            defined |= set(s.defines)
             continue
         if s.kind in ("assignment", "expression"):
-            if s.calls & WORK_CALLS or not s.reads <= names:
+            if s.calls & (WORK_CALLS | defined) or not s.reads <= names:
                 return False
             if s.kind == "expression" and not s.calls:
                 continue  # a name or literal shown as the cell's result

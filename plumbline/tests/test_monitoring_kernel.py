@@ -161,3 +161,86 @@ def test_arrays_are_profiled_and_a_later_in_place_change_does_not_reach_the_prof
                        f"p = load({str(Path(store).parent)!r}, {record['path']!r})\n"
                        "print(max(c.numeric.maximum for c in p.columns.values()))")
     assert float(result.stdout.strip()) < 100
+
+
+def test_profiles_wait_while_cells_run_back_to_back_and_each_output_still_gets_its_verdict(tmp_path):
+    """The profiler starts a job only once the kernel is idle (or something waits for it), so Run All
+    is not slowed down; every output is still profiled and judged."""
+    import time
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from plumbline.kernel.monitoring import QUIET, KernelMonitor
+    from plumbline.store import Store
+
+    writes, warnings = [], []
+    monitor = KernelMonitor(lambda method, *args: writes.append((method, args)), lambda: None, tmp_path,
+                            warnings.append, lambda: "runall.ipynb")
+    build = SimpleNamespace(name="build")
+    frame = pd.DataFrame({"x": np.random.default_rng(0).normal(size=5_000)})
+
+    def verdicts():
+        return [args[0] for method, args in writes if method is Store.record_drift]
+
+    def cell(run_id, component=None, outputs=()):
+        monitor.arriving()
+        monitor.begin(run_id, component, {})
+        if outputs:
+            monitor.on_outputs(run_id, list(outputs))  # (on the lineage worker in a kernel)
+
+    cell("run-1", build, [("io-1", "df", frame)])
+    monitor.end("run-1")
+    cell("run-2", build, [("io-2", "df", frame.copy())])  # the next cell, at once
+    time.sleep(4 * QUIET)
+    assert verdicts() == []  # a cell runs: nothing profiled beside it
+    monitor.end("run-2")
+    monitor.arriving()  # the next cell arrived, and waits for the previous fingerprint
+    time.sleep(4 * QUIET)
+    assert verdicts() == []
+    monitor.begin("run-3", None, {})
+    monitor.end("run-3")
+    deadline = time.monotonic() + 60
+    while len(verdicts()) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)  # idle now: both are profiled, in order
+    assert [(v.io_id, v.status) for v in verdicts()] == [("io-1", "reference"), ("io-2", "ok")]
+    cell("run-4", build, [("io-4", "df", frame.assign(x=frame.x + 1))])
+    assert monitor.wait(60)  # sync(): what waits runs now, even while a cell runs
+    assert [(v.io_id, v.status) for v in verdicts()][-1] == ("io-4", "drift")
+    assert [args[0].io_id for method, args in writes if method is Store.record_profile] == ["io-1", "io-2", "io-4"]
+    assert warnings == []
+    monitor.close()
+
+
+def test_when_the_waiting_snapshots_reach_their_bound_the_oldest_is_profiled_beside_the_running_cell(
+        tmp_path, monkeypatch):
+    """Deferring never stalls the lineage worker for good (nor holds unbounded memory): at the bound,
+    the profiler runs the oldest job although a cell runs, and the worker's next output finds room."""
+    import threading
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from plumbline.kernel import monitoring
+    from plumbline.store import Store
+
+    monkeypatch.setattr(monitoring, "MAX_PENDING", 1)
+    writes = []
+    monitor = monitoring.KernelMonitor(lambda method, *args: writes.append((method, args)), lambda: None,
+                                       tmp_path, print, lambda: "bound.ipynb")
+    frame = pd.DataFrame({"x": np.random.default_rng(1).normal(size=2_000)})
+    monitor.arriving()
+    monitor.begin("run-1", SimpleNamespace(name="build"), {})  # ... and it keeps running
+    worker = threading.Thread(target=lambda: [monitor.on_outputs("run-1", [(f"io-{i}", f"v{i}", frame.copy())])
+                                              for i in range(3)])
+    worker.start()
+    worker.join(60)
+    assert not worker.is_alive()  # the three outputs were handed over while the cell still ran
+    profiled = [args[0].io_id for method, args in writes if method is Store.record_profile]
+    assert profiled[:1] == ["io-0"]  # made room (io-1 was taken next, to make room for io-2)
+    assert monitor.wait(60)
+    assert [args[0].io_id for method, args in writes if method is Store.record_profile] == ["io-0", "io-1", "io-2"]
+    monitor.end("run-1")
+    monitor.close()

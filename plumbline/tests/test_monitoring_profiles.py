@@ -88,3 +88,58 @@ def test_the_drift_result_frame_has_every_measure():
     assert result.drifted == ["x"] and "1 of 2 columns drifted" in repr(result)
     with pytest.raises(TypeError, match="merge takes a Profile"):
         result.reference.profile.merge(a)
+
+
+def test_the_retained_kll_items_carry_weights_that_match_the_sketch_ranks():
+    """Iterating the binding's sketch gives wrong weights after some merges (they add up to less than n);
+    the items and weights read from its serialization add up to n and give its own get_rank."""
+    import datasketches
+
+    from plumbline.monitoring.profiles import KLL_K, kll_retained
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        merged = datasketches.kll_doubles_sketch(KLL_K)
+        for _ in range(int(rng.integers(1, 5))):
+            part = datasketches.kll_doubles_sketch(KLL_K)
+            part.update(rng.normal(size=int(rng.integers(1, 3000))))
+            for _ in range(int(rng.integers(1, 4))):
+                merged.merge(part)
+        items, weights = kll_retained(merged)
+        assert len(items) == merged.num_retained and weights.sum() == merged.n, trial
+        order = np.argsort(items, kind="stable")
+        points, cumulative = items[order], np.cumsum(weights[order]) / merged.n
+        last = np.r_[points[1:] != points[:-1], True]
+        ranks = [merged.get_rank(float(p), True) for p in points[last]]
+        assert np.allclose(cumulative[last], ranks, rtol=0, atol=1e-12), trial
+    single, empty = datasketches.kll_doubles_sketch(KLL_K), datasketches.kll_doubles_sketch(KLL_K)
+    single.update(np.array([2.5]))
+    assert [a.tolist() for a in kll_retained(single)] == [[2.5], [1.0]]
+    assert [len(a) for a in kll_retained(empty)] == [0, 0]
+
+
+def test_the_size_from_which_the_gaussian_wasserstein_null_applies_is_where_the_tails_stop_weighing():
+    from plumbline.monitoring import thresholds
+    from plumbline.monitoring.drift import bridge_geometry, bridge_table
+
+    rng = np.random.default_rng(9)
+    for values in (rng.normal(size=50_000), rng.pareto(1.5, 50_000), rng.poisson(3, 5_000).astype(float)):
+        numeric = profile(pd.DataFrame({"x": values}))["x"].numeric
+        start = bridge_table(numeric)["gaussian_from"]
+        levels, low, high = bridge_geometry(numeric)
+        for rows in sorted({1, 2, 50, 99, 100, 101, 1_000, 4_999, 5_000, numeric.n} | ({start - 1, start} if start else set())):
+            if 1 <= rows <= numeric.n:
+                gaussian = thresholds.tail_share(levels, low, high, rows) <= thresholds.TAIL_SHARE
+                assert gaussian == (start is not None and rows >= start), (rows, start)
+
+
+def test_the_quantile_of_sorted_simulations_is_numpys_to_the_last_bit():
+    from plumbline.monitoring.thresholds import ALPHA, sorted_quantile
+
+    rng = np.random.default_rng(10)
+    for n in [*range(1, 40), 399, 400, 1000]:
+        for values in (np.sort(rng.normal(size=n) * 10.0 ** rng.integers(-5, 5)),
+                       np.sort(rng.integers(0, 4, n).astype(float))):
+            for q in (1 - ALPHA, 0.5, 0.9, 0.0, 1.0):
+                assert sorted_quantile(values, q) == float(np.quantile(values, q)), (n, q)
+    assert np.isnan(sorted_quantile(np.array([1.0, np.nan]), 0.5))

@@ -59,9 +59,12 @@ def test_dir_lists_the_public_api_and_each_name_loads():
     code = ("import plumbline, sys; names = [n for n in dir(plumbline) if not n.startswith('_')]; "
             "print(names); print('plumbline.checks' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert eval(out[0]) == ["ComponentTests", "check", "load", "load_ipython_extension", "unload_ipython_extension"]
+    assert eval(out[0]) == ["ComponentTests", "DriftResult", "Profile", "check", "drift", "load", "load_ipython_extension",
+                            "profile", "unload_ipython_extension"]
     assert out[1] == "False"  # listed, not imported
     import plumbline
 
-    assert set(plumbline.__all__) >= {"check", "ComponentTests", "load"}
+    assert set(plumbline.__all__) >= {"check", "ComponentTests", "load", "drift", "profile", "DriftResult", "Profile"}
     assert callable(plumbline.check) and callable(plumbline.load) and isinstance(plumbline.ComponentTests, type)
+    assert callable(plumbline.drift) and callable(plumbline.profile)
+    assert isinstance(plumbline.DriftResult, type) and isinstance(plumbline.Profile, type)

@@ -121,6 +121,15 @@ def test_a_mutation_in_place_is_a_write_for_later_readers(tmp_path):
     assert edges(c) == {("make", "change"): [("df", "pickle")], ("change", "count"): [("df", "pickle")]}
 
 
+def test_a_cell_that_calls_a_notebook_function_is_work_not_prelude(tmp_path):
+    """Its result is data: as prelude, every task would make it again (and a drift panel would show in each)."""
+    c = compile_cells(tmp_path, code_cells(
+        "import math\ndef day(n):\n    return [math.sqrt(i) for i in range(n)]", "batch = day(3)", "n = len(batch)",
+        components=[None, None, "count"]))
+    assert c.dag()["prelude"] == [1]
+    assert c.dag()["tasks"][0]["cells"] == [2, 3]
+
+
 def test_a_cell_that_reads_a_file_is_work_not_prelude(tmp_path):
     (tmp_path / "data.csv").write_text("a\n1\n")
     c = compile_cells(tmp_path, code_cells("import pandas as pd\nraw = pd.read_csv('data.csv')", "n = len(raw)",

@@ -24,6 +24,26 @@ export function svg<K extends keyof SVGElementTagNameMap>(
   return node;
 }
 
+/** The SVG path of a laid-out edge (its dagre points). */
+export function edgePath(points: { x: number; y: number }[]): string {
+  return points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
+}
+
+/** A laid-out edge from `from` to `to` with an arrow head and a tooltip. */
+export function edgeElement(
+  edge: { from: string; to: string; points: { x: number; y: number }[] },
+  arrowId: string,
+  tooltip: string
+): SVGPathElement {
+  const path = svg('path', { d: edgePath(edge.points), class: 'jp-Plumbline-graphEdge', 'marker-end': `url(#${arrowId})` });
+  path.dataset.from = edge.from;
+  path.dataset.to = edge.to;
+  const title = svg('title', {});
+  title.textContent = tooltip;
+  path.append(title);
+  return path;
+}
+
 export class GraphCanvas {
   constructor(private readonly _trans: TranslationBundle, label: string) {
     this.node.className = 'jp-Plumbline-graphCanvas';

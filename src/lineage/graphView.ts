@@ -7,7 +7,7 @@
 import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 
-import { GraphCanvas, svg } from '../charts/graphCanvas';
+import { edgeElement, GraphCanvas, svg } from '../charts/graphCanvas';
 import { layoutGraph } from '../charts/graphLayout';
 import { componentGraph, IGraphNode, StaleReason } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
@@ -71,14 +71,7 @@ export class ComponentGraphView {
     const parts: SVGElement[] = [];
     const edgeNames = new Map(edges.map(edge => [`${edge.from}\u0000${edge.to}`, edge.names]));
     for (const edge of placed.edges) {
-      const d = edge.points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
-      const path = svg('path', { d, class: 'jp-Plumbline-graphEdge', 'marker-end': `url(#${this._canvas.arrowId})` });
-      path.dataset.from = edge.from;
-      path.dataset.to = edge.to;
-      const title = svg('title', {});
-      title.textContent = (edgeNames.get(`${edge.from}\u0000${edge.to}`) ?? []).join(', ');
-      path.append(title);
-      parts.push(path);
+      parts.push(edgeElement(edge, this._canvas.arrowId, (edgeNames.get(`${edge.from}\u0000${edge.to}`) ?? []).join(', ')));
     }
     for (const placedNode of placed.nodes) {
       const node = byKey.get(placedNode.key)!;

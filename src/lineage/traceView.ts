@@ -8,7 +8,7 @@ import { TranslationBundle } from '@jupyterlab/translation';
 import { CommandRegistry } from '@lumino/commands';
 import { Widget } from '@lumino/widgets';
 
-import { GraphCanvas, svg } from '../charts/graphCanvas';
+import { edgeElement, GraphCanvas, svg } from '../charts/graphCanvas';
 import { layoutGraph } from '../charts/graphLayout';
 import { ioById, ITraceNode, traceDownstream, traceUpstream } from '../queries/lineage';
 import { ReplicaSync } from '../replica/sync';
@@ -119,14 +119,7 @@ export class TraceView extends Widget {
     const parts: SVGElement[] = [];
     const edgeNames = new Map(edges.map(edge => [`${edge.from}\u0000${edge.to}`, edge.names]));
     for (const edge of placed.edges) {
-      const d = edge.points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
-      const path = svg('path', { d, class: 'jp-Plumbline-graphEdge', 'marker-end': `url(#${this._canvas.arrowId})` });
-      path.dataset.from = edge.from;
-      path.dataset.to = edge.to;
-      const tip = svg('title', {});
-      tip.textContent = (edgeNames.get(`${edge.from}\u0000${edge.to}`) ?? []).join(', ');
-      path.append(tip);
-      parts.push(path);
+      parts.push(edgeElement(edge, this._canvas.arrowId, (edgeNames.get(`${edge.from}\u0000${edge.to}`) ?? []).join(', ')));
     }
     for (const placedNode of placed.nodes) {
       const node = byKey.get(placedNode.key)!;

@@ -5,19 +5,11 @@
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 
+import { edgePath, svg } from '../charts/graphCanvas';
 import { layoutGraph } from '../charts/graphLayout';
 import type { IDialogModel } from './model';
 
-const SVG = 'http://www.w3.org/2000/svg';
 const NODE_HEIGHT = 38;
-
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: { [key: string]: string | number }): SVGElementTagNameMap[K] {
-  const node = document.createElementNS(SVG, tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    node.setAttribute(key, String(value));
-  }
-  return node;
-}
 
 function cellsText(cells: number[], folded: number[], trans: TranslationBundle): string {
   const list = cells.map(cell => (folded.includes(cell) ? `${cell}*` : String(cell))).join(', ');
@@ -69,7 +61,7 @@ export function dagSvg(
 
   const variables = new Map(model.edges.map(edge => [`${edge.from}\u0000${edge.to}`, edge.variables]));
   for (const edge of placed.edges) {
-    const d = edge.points.map((p, i) => `${i ? 'L' : 'M'} ${p.x} ${p.y}`).join(' ');
+    const d = edgePath(edge.points);
     const group = svg('g', { class: 'jp-Plumbline-dagEdge' });
     group.dataset.from = edge.from;
     group.dataset.to = edge.to;

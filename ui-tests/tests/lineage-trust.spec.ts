@@ -433,7 +433,7 @@ test.describe('Lineage screenshots', () => {
   test.use({ kernels: null, viewport: { width: 1440, height: 900 } });
 
   test('the graph, a stale reason, the trace DAG and the dark history chart', async ({ page, tmpPath }) => {
-    // With PLUMBLINE_SCREENSHOT=1 the pictures of docs/lineage-readme-draft.md are written.
+    // With PLUMBLINE_SCREENSHOT=1 the README's lineage pictures are written.
     const screenshot = process.env.PLUMBLINE_SCREENSHOT === '1';
     const cells: [string, string][] = [
       ['load', "import pandas as pd\nflights = pd.DataFrame({'delay': [1.0, None, 30.0, 5.0, 22.0], 'hour': [6, 7, 8, 9, 10]})"],

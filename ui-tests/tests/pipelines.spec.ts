@@ -227,6 +227,8 @@ test.describe('Promote cells to a pipeline', () => {
     await cancel();
 
     await (await page.notebook.getCellLocator(2))!.click({ button: 'right' });
+    // Plumbline's entries are in the cell context menu's Plumbline submenu.
+    await page.locator('.lm-Menu').first().locator('.lm-Menu-item[data-type="submenu"]', { hasText: 'Plumbline' }).hover();
     await page.locator('.lm-Menu-item[data-command="plumbline:promote"]').click();
     await cancel();
 

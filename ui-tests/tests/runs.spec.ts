@@ -24,7 +24,6 @@ const CELLS = ['1 + 1', 'raise ValueError("boom")', 'print("three")'];
 /** The demo notebook of the README, uploaded for the screenshot. */
 const DEMO_NOTEBOOK = path.resolve(__dirname, '..', '..', 'examples', 'demo.ipynb');
 const SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'screenshot.png');
-const LINEAGE_SCREENSHOT = path.resolve(__dirname, '..', '..', 'docs', 'lineage.png');
 
 /** activeCellIndex of the notebook at `notebookPath`. */
 async function activeCellIndex(
@@ -286,10 +285,6 @@ test.describe('README screenshot', () => {
         await page.notebook.selectCells(1);
         fs.mkdirSync(path.dirname(SCREENSHOT), { recursive: true });
         await page.screenshot({ path: SCREENSHOT });
-        // The Lineage panel: the demo's component graph.
-        await page.sidebar.openTab('plumbline-lineage');
-        await expect(page.locator('#plumbline-lineage .jp-Plumbline-graphNode')).toHaveCount(6);
-        await page.screenshot({ path: LINEAGE_SCREENSHOT });
       }
     } finally {
       if (screenshot) {

@@ -39,6 +39,11 @@ class Clock:
     def time(self) -> float:
         return self.now
 
+    def __getattr__(self, name):  # monotonic, sleep...: the real ones (only the wall clock is pinned)
+        import time
+
+        return getattr(time, name)
+
 
 @contextmanager
 def pinned(clock: Clock):

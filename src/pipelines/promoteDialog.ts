@@ -89,7 +89,11 @@ class PromoteBody extends Widget implements ISubmitBody {
       max_active_runs: 1
     });
     this._schedule.changed.connect(() => {
-      this._schedulePreview();
+      // The form also signals when the server has checked it: the preview asked
+      // with these fields stands, and asking again would disable Create meanwhile.
+      if (JSON.stringify(this._schedule.value) !== this._scheduleAsked) {
+        this._schedulePreview();
+      }
       this._updateBlocked();
     });
 
@@ -249,6 +253,7 @@ class PromoteBody extends Widget implements ISubmitBody {
   }
 
   private _schedulePreview(): void {
+    this._scheduleAsked = JSON.stringify(this._schedule.value);
     window.clearTimeout(this._timer);
     this._previewing = true;
     this._updateBlocked();
@@ -258,6 +263,7 @@ class PromoteBody extends Widget implements ISubmitBody {
   private async _preview(): Promise<void> {
     const trans = this._context.trans;
     const ask = ++this._asked;
+    this._scheduleAsked = JSON.stringify(this._schedule.value);
     this._previewing = true;
     this._updateBlocked();
     this._setStatus(trans.__('Reading the cells…'));
@@ -515,6 +521,8 @@ class PromoteBody extends Widget implements ISubmitBody {
   private _probed = '';
   private _probing: Promise<void> | null = null;
   private _previewing = true;
+  /** The schedule fields the latest preview was asked with. */
+  private _scheduleAsked = '';
   private _asked = 0;
   private _timer = 0;
 }

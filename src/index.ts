@@ -19,6 +19,7 @@ import { componentsPlugin } from './components/plugin';
 import { driftPlugin } from './drift/plugin';
 import { watchNotebook } from './kernel/autoload';
 import { lineagePlugin } from './lineage/plugin';
+import { monitorsPlugin } from './monitoring/plugin';
 import { pipelinesPlugin } from './pipelines/plugin';
 import { IndexedDBSnapshotCache } from './replica/cache';
 import { RenameLog } from './replica/renames';
@@ -206,4 +207,4 @@ class Plumbline implements IPlumbline {
   private _renames = new RenameLog();
 }
 
-export default [plugin, runsPlugin, componentsPlugin, lineagePlugin, pipelinesPlugin, driftPlugin];
+export default [plugin, runsPlugin, componentsPlugin, lineagePlugin, pipelinesPlugin, driftPlugin, monitorsPlugin];

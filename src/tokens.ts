@@ -27,6 +27,8 @@ export namespace CommandIDs {
   export const promoteNotebook = 'plumbline:promote-notebook';
   export const openPipelines = 'plumbline:open-pipelines';
   export const openDrift = 'plumbline:open-drift';
+  export const openMonitor = 'plumbline:open-monitor';
+  export const openMonitors = 'plumbline:open-monitors';
 }
 
 /** The plugin whose settings (schema/plugin.json) all of Plumbline reads. */

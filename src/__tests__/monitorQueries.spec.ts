@@ -44,7 +44,7 @@ function insert(db: Database, payload: any, updatedAt: number, seq: number, note
     [
       m.id, m.name, m.kind, m.window, m.window_kind, notebook, m.primary_metric, JSON.stringify(m.metrics),
       JSON.stringify(m.estimators), JSON.stringify(m.reference), m.predictions, m.labels, m.unknown_feedback,
-      payload.windows.filter((w: any) => w.alerts.length).length, monitorStatus(parsed),
+      m.alerts ?? payload.windows.filter((w: any) => w.alerts.length).length, monitorStatus(parsed),
       JSON.stringify(payload.messages), JSON.stringify(payload.triggers), updatedAt - 3600, updatedAt, seq
     ]
   );
@@ -92,7 +92,7 @@ describe('monitorsList', () => {
       predictions: payloads()[0].monitor.predictions,
       labels: payloads()[0].monitor.labels,
       alerts: 2,
-      status: 'concept_drift',
+      status: 'ok',
       updatedAt: Date.parse('2026-12-02T10:00:00Z') / 1000
     });
     expect(classification.version).toBe(105); // the newest of its windows' seq

@@ -121,7 +121,7 @@ export function monitorPayload(db: Database, idOrName: string): Record<string, u
   const row = selectAll(
     db,
     `SELECT id, name, kind, "window", window_kind, primary_metric, metrics, estimators, reference,
-        predictions, labels, unknown_feedback, messages, triggers, updated_at
+        predictions, labels, unknown_feedback, messages, triggers, updated_at, status, alerts
       FROM monitors WHERE id = ?`,
     [found.id],
     r => r
@@ -160,7 +160,9 @@ export function monitorPayload(db: Database, idOrName: string): Record<string, u
       predictions: num(row[9]),
       labels: num(row[10]),
       unknown_feedback: num(row[11]),
-      updated_at: iso(row[14])
+      updated_at: iso(row[14]),
+      status: row[15],
+      alerts: num(row[16])
     },
     windows,
     messages: json<unknown[]>(row[12], []),

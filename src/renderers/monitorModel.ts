@@ -94,6 +94,9 @@ export interface IMonitorInfo {
   unknown_feedback: number | null;
   reference: IReference | null;
   updated_at: string | null;
+  /** Not in the contract's section 2, but Python sends them (and the store has them): preferred when valid. */
+  status: MonitorStatus | null;
+  alerts: number | null;
 }
 
 export interface IMessage {
@@ -117,6 +120,8 @@ export interface IMonitorPayload {
   messages: IMessage[];
   triggers: ITrigger[];
 }
+
+const STATUSES: MonitorStatus[] = ['ok', 'alert', 'concept_drift', 'no data'];
 
 /** A payload the panel cannot show, with what to do about it. */
 export class MonitorPayloadError extends Error {}
@@ -261,7 +266,9 @@ export function parseMonitorPayload(data: unknown, trans: TranslationBundle): IM
           )
         }
       : null,
-    updated_at: typeof m.updated_at === 'string' ? m.updated_at : null
+    updated_at: typeof m.updated_at === 'string' ? m.updated_at : null,
+    status: STATUSES.includes(m.status as MonitorStatus) ? (m.status as MonitorStatus) : null,
+    alerts: num(m.alerts)
   };
   const windows: IWindow[] = rawWindows.map((w, position) => ({
     ...aggregate(w, metrics, estimators),
@@ -361,21 +368,31 @@ export function lowerIsBetter(metric: string): boolean {
 }
 
 /**
- * The monitor's state in one word, as the sidebar's `monitors.status`: concept
- * drift in any window, else an alert in any window, else ok; no data before the
- * first prediction.
+ * The monitor's state in one word, as Python says it (`monitor.status`, the
+ * store's `monitors.status`): the latest window's verdict — concept drift,
+ * else an alert, else ok; no data before the first window.
  */
 export function monitorStatus(payload: IMonitorPayload): MonitorStatus {
-  const windows = payload.windows.filter(w => (w.predictions ?? 0) > 0);
-  if (!windows.length) {
+  if (payload.monitor.status) {
+    return payload.monitor.status;
+  }
+  const latest = payload.windows[payload.windows.length - 1];
+  if (!latest) {
     return 'no data';
   }
-  const has = (kind: 'concept_drift' | 'alert') =>
-    windows.some(w => Object.values(w.metrics).some(m => m[kind]) || w.alerts.some(a => (kind === 'alert' ? a.kind !== 'concept_drift' : a.kind === kind)));
-  if (has('concept_drift')) {
+  const metrics = Object.values(latest.metrics);
+  if (metrics.some(m => m.concept_drift) || latest.alerts.some(a => a.kind === 'concept_drift')) {
     return 'concept_drift';
   }
-  return has('alert') ? 'alert' : 'ok';
+  return metrics.some(m => m.alert) || latest.alerts.length ? 'alert' : 'ok';
+}
+
+/** Windows with an alert or concept drift (Python's count when it sends one). */
+export function alertedWindows(payload: IMonitorPayload): number {
+  return (
+    payload.monitor.alerts ??
+    payload.windows.filter(w => w.alerts.length || Object.values(w.metrics).some(x => x.alert || x.concept_drift)).length
+  );
 }
 
 /** An integer with the locale's digit grouping, or '–'. */
@@ -430,7 +447,7 @@ export interface IFact {
 export function summaryFacts(payload: IMonitorPayload, trans: TranslationBundle): IFact[] {
   const m = payload.monitor;
   const windows = payload.windows;
-  const alerted = windows.filter(w => w.alerts.length || Object.values(w.metrics).some(x => x.alert || x.concept_drift));
+  const alerted = alertedWindows(payload);
   const drifted = windows.filter(w => Object.values(w.metrics).some(x => x.concept_drift));
   const coverage = m.predictions ? (m.labels ?? 0) / m.predictions : null;
   const facts: IFact[] = [
@@ -449,12 +466,12 @@ export function summaryFacts(payload: IMonitorPayload, trans: TranslationBundle)
     {
       key: 'alerts',
       label: trans.__('Windows with an alert'),
-      value: alerted.length
+      value: alerted
         ? drifted.length
-          ? trans.__('%1 of %2 (%3 with concept drift)', alerted.length, windows.length, drifted.length)
-          : trans.__('%1 of %2', alerted.length, windows.length)
+          ? trans.__('%1 of %2 (%3 with concept drift)', alerted, windows.length, drifted.length)
+          : trans.__('%1 of %2', alerted, windows.length)
         : trans.__('none'),
-      alert: alerted.length > 0
+      alert: alerted > 0
     }
   ];
   if (m.unknown_feedback) {
@@ -467,7 +484,7 @@ export function summaryFacts(payload: IMonitorPayload, trans: TranslationBundle)
   }
   const reference = m.reference;
   if (reference) {
-    const parts = [trans._n('%1 row', '%1 rows', reference.rows ?? 0)];
+    const parts = [trans._n('%2 row', '%2 rows', reference.rows ?? 0, formatCount(reference.rows))];
     if (reference.calibrated === true) {
       parts.push(trans.__('calibrated (ECE %1 → %2)', formatMeasure(reference.ece_before), formatMeasure(reference.ece_after)));
     } else if (reference.calibrated === false) {

@@ -1,0 +1,163 @@
+/**
+ * Issue 12's front end in a real JupyterLab with a real kernel: a monitor of a
+ * small synthetic classifier (LogisticRegression on numpy data) renders inline,
+ * toggles per-window / cumulative and switches metric, shows more windows after
+ * more batches and realized values (and concept drift) after feedback, and the
+ * Monitors sidebar lists it and opens it in a tab that follows the store.
+ */
+import * as nodePath from 'path';
+
+import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
+
+import { createNotebook, runCell } from './helpers';
+
+const MONITORS_ID = 'plumbline-monitors';
+
+/** Sets cell `index`'s code through the model (typing long code is slow on a busy machine). */
+async function setSource(page: IJupyterLabPageFixture, index: number, source: string): Promise<void> {
+  await page.evaluate(
+    ([i, code]) => (window as any).jupyterapp.shell.currentWidget.content.model.cells.get(i).sharedModel.setSource(code),
+    [index, source] as [number, string]
+  );
+}
+
+const SETUP = `import numpy as np
+import plumbline
+from sklearn.linear_model import LogisticRegression
+
+rng = np.random.default_rng(12)
+def make(n, shift=0.0):
+    X = rng.normal(shift, 1.0, size=(n, 3))
+    p = 1 / (1 + np.exp(-(1.5 * X[:, 0] - X[:, 1] + 0.5 * X[:, 2])))
+    return X, (rng.uniform(size=n) < p).astype(int)
+
+X_train, y_train = make(4000)
+X_ref, y_ref = make(6000)
+X_prod, y_prod = make(6000)
+clf = LogisticRegression().fit(X_train, y_train)
+mon = plumbline.monitor("galata-model", model=clf, reference=(X_ref, y_ref), window=1000)
+mon.log_predictions(X_prod[:2000], ids=np.arange(2000))
+mon`;
+
+// Two more windows of predictions, no labels yet.
+const MORE = `mon.log_predictions(X_prod[2000:4000], ids=np.arange(2000, 4000))
+mon`;
+
+// Labels for the first window as they are; for the second, flipped: P(y|x) changed.
+const FEEDBACK = `mon.log_feedback(np.arange(0, 1000), y_prod[:1000])
+mon.log_feedback(np.arange(1000, 2000), 1 - y_prod[1000:2000])
+mon`;
+
+// A batch logged while only the tab watches (as a scheduled pipeline would).
+const UNWATCHED = 'mon.log_predictions(X_prod[4000:5000], ids=np.arange(4000, 5000));';
+
+test.describe('Plumbline monitors', () => {
+  test.use({ kernels: null, viewport: { width: 1440, height: 900 } });
+
+  test('the inline panel renders, toggles, updates after batches and feedback; the sidebar opens it in a tab', async ({
+    page,
+    tmpPath
+  }) => {
+    // Nothing about Vega or the monitor panel in the console.
+    const complaints: string[] = [];
+    page.on('console', message => {
+      if ((message.type() === 'error' || message.type() === 'warning') && /vega|monitor|plumbline/i.test(message.text())) {
+        complaints.push(message.text());
+      }
+    });
+    await createNotebook(page, tmpPath, ['1', '2', '3', '4']);
+    await setSource(page, 0, SETUP);
+    await setSource(page, 1, MORE);
+    await setSource(page, 2, FEEDBACK);
+    await setSource(page, 3, UNWATCHED);
+    await runCell(page, 0);
+
+    // The inline panel: head, the chart, a row per window, no labels yet.
+    const cell = (i: number) => page.locator('.jp-Notebook .jp-Cell').nth(i);
+    const output = cell(0).locator('.jp-Plumbline-monitorOutput .jp-Plumbline-monitor');
+    await expect(output).toBeVisible();
+    await expect(output).toHaveAttribute('data-monitor', 'galata-model');
+    await expect(output).toHaveAttribute('data-windows', '2');
+    await expect(output.locator('.jp-Plumbline-monitorName')).toHaveText('galata-model');
+    await expect(output.locator('.jp-Plumbline-monitorMeta')).toContainText('window 1000');
+    await expect(output.locator('dd[data-fact="labels"]')).toHaveText('none yet');
+    await expect(output.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+    await expect(output.locator('.jp-Plumbline-monitorChart svg .mark-line path').first()).toBeVisible();
+    const rows = output.locator('tr.jp-Plumbline-monitorWindow');
+    await expect(rows).toHaveCount(2);
+    await expect(rows.first().locator('.jp-Plumbline-monitorRealized')).toHaveText('no labels yet');
+    await expect(rows.first().locator('td').nth(1)).toHaveText((1000).toLocaleString('en-US'));
+
+    // Cumulative: the newest row counts every prediction so far; back to per window.
+    await output.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
+    await expect(output).toHaveAttribute('data-mode', 'cumulative');
+    await expect(output.locator('button[data-mode="cumulative"]')).toHaveAttribute('aria-pressed', 'true');
+    await expect(rows.first().locator('td').nth(1)).toHaveText((2000).toLocaleString('en-US'));
+    await expect(output.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+    await output.locator('button.jp-Plumbline-monitorMode[data-mode="window"]').click();
+    await expect(output).toHaveAttribute('data-mode', 'window');
+    await expect(rows.first().locator('td').nth(1)).toHaveText((1000).toLocaleString('en-US'));
+    // Another metric.
+    await output.locator('select.jp-Plumbline-monitorMetric').selectOption('f1');
+    await expect(output).toHaveAttribute('data-metric', 'f1');
+    await expect(output.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+
+    // More batches: two more windows.
+    await runCell(page, 1);
+    const second = cell(1).locator('.jp-Plumbline-monitorOutput .jp-Plumbline-monitor');
+    await expect(second).toHaveAttribute('data-windows', '4');
+    await expect(second.locator('tr.jp-Plumbline-monitorWindow')).toHaveCount(4);
+    await expect(second.locator('dd[data-fact="predictions"]')).toContainText((4000).toLocaleString('en-US'));
+
+    // Feedback: realized values where labels arrived, and the flipped window flagged as concept drift.
+    await runCell(page, 2);
+    const third = cell(2).locator('.jp-Plumbline-monitorOutput .jp-Plumbline-monitor');
+    await expect(third).toHaveAttribute('data-windows', '4');
+    await expect(third.locator('dd[data-fact="labels"]')).toContainText((2000).toLocaleString('en-US'));
+    const labelled = third.locator('tr.jp-Plumbline-monitorWindow .jp-Plumbline-monitorRealized:not(:has-text("no labels yet"))');
+    await expect(labelled).toHaveCount(2);
+    await expect(labelled.first()).toHaveAttribute('title', `from ${(1000).toLocaleString('en-US')} labels`);
+    const drifted = third.locator('tr.jp-Plumbline-monitorWindow[data-concept-drift="true"]');
+    await expect(drifted).toHaveCount(1);
+    await expect(drifted.locator('.jp-Plumbline-monitorNotice[data-kind="concept_drift"]')).toContainText('likely concept drift');
+    await expect(third.locator('.jp-Plumbline-monitorChart svg .mark-symbol path').first()).toBeVisible();
+    await expect(third.locator('dd[data-fact="alerts"]')).toHaveClass(/jp-mod-alert/);
+
+    // The Monitors sidebar lists it; a click opens its tab, drawn from the replica.
+    await page.sidebar.openTab(MONITORS_ID);
+    const item = page.locator(`#${MONITORS_ID} .jp-Plumbline-monitorItem[data-monitor="galata-model"]`);
+    await expect(item).toBeVisible();
+    await expect(item.locator('.jp-Plumbline-monitorCounts')).toHaveAttribute('data-predictions', '4000');
+    await expect(item.locator('.jp-Plumbline-monitorCounts')).toHaveAttribute('data-labels', '2000');
+    await item.click();
+    const tab = page.locator('.jp-Plumbline-monitorTab:visible .jp-Plumbline-monitorPanel');
+    await expect(tab).toHaveAttribute('data-state', 'ready');
+    const tabView = tab.locator('.jp-Plumbline-monitor');
+    await expect(tabView).toHaveAttribute('data-windows', '4');
+    await expect(tabView.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+    await expect(tabView.locator('tr.jp-Plumbline-monitorWindow[data-concept-drift="true"]')).toHaveCount(1);
+    await tabView.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
+    await expect(tabView).toHaveAttribute('data-mode', 'cumulative');
+    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
+      await tabView.locator('button.jp-Plumbline-monitorMode[data-mode="window"]').click();
+      await expect(tabView.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'monitor-panel.png') });
+      await tabView.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
+    }
+
+    // A batch logged elsewhere: the tab follows the store, keeping the user's toggle.
+    await page.evaluate(() => {
+      const app = (window as any).jupyterapp;
+      const notebook = Array.from(app.shell.widgets('main') as Iterable<any>).find((w: any) => w.content?.model?.cells);
+      app.shell.activateById(notebook.id);
+    });
+    await runCell(page, 3);
+    await page.evaluate(() => (window as any).jupyterapp.commands.execute('plumbline:open-monitor', { name: 'galata-model' }));
+    await expect(page.locator('.jp-Plumbline-monitorTab')).toHaveCount(1); // the same tab, not a second one
+    await expect(tabView).toHaveAttribute('data-windows', '5');
+    await expect(tabView).toHaveAttribute('data-mode', 'cumulative');
+    await expect(item.locator('.jp-Plumbline-monitorCounts')).toHaveAttribute('data-predictions', '5000');
+    expect(complaints).toEqual([]);
+  });
+});

@@ -558,7 +558,10 @@ export function windowRow(payload: IMonitorPayload, window: IWindow, metric: str
       return { estimator, text: formatInterval(e, metric), unreliable, title };
     }),
     realized: realized ? formatInterval(realized, metric) : trans.__('no labels yet'),
-    realizedTitle: realized?.labels !== null && realized?.labels !== undefined ? trans._n('from %1 label', 'from %1 labels', realized.labels) : '',
+    realizedTitle:
+      realized?.labels !== null && realized?.labels !== undefined
+        ? trans._n('from %2 label', 'from %2 labels', realized.labels, formatCount(realized.labels))
+        : '',
     threshold: formatThreshold(m?.threshold ?? null, metric),
     alert: !!m?.alert,
     conceptDrift: !!m?.concept_drift,
@@ -569,7 +572,7 @@ export function windowRow(payload: IMonitorPayload, window: IWindow, metric: str
           ...window.warnings.filter(mine).map(w => ({ kind: w.kind, level: 'warning' as const, message: w.message }))
         ]
       : [
-          ...(m?.alert ? [{ kind: 'performance', level: 'alert' as const, message: trans.__('cumulative estimate past its threshold') }] : []),
+          ...(m?.alert ? [{ kind: 'performance', level: 'alert' as const, message: trans.__('past its threshold (cumulative)') }] : []),
           ...(m?.concept_drift
             ? [{ kind: 'concept_drift', level: 'alert' as const, message: trans.__('estimate and realized disagree — likely concept drift (P(y|x) changed)') }]
             : [])
@@ -658,7 +661,7 @@ export function chartRows(payload: IMonitorPayload, metric: string, mode: ViewMo
         label,
         value: marked ?? r?.value ?? 0,
         kind: m.concept_drift ? trans.__('concept drift') : trans.__('alert'),
-        message: messages.join('\n') || (m.concept_drift ? trans.__('estimate and realized disagree') : trans.__('band past the threshold'))
+        message: messages.join('\n') || (m.concept_drift ? trans.__('estimate and realized disagree') : trans.__('past the threshold'))
       });
     }
   }

@@ -13,6 +13,40 @@ import { createNotebook, runCell } from './helpers';
 
 const MONITORS_ID = 'plumbline-monitors';
 
+// Daily windows: P(y|x) changes on day 4 (seen once its labels arrive), a covariate shift from
+// day 5 (rows nearer the decision boundary) lowers the estimate below its threshold before any
+// label of those days exists; labels arrive late, all of days 1-4 and a third of day 5.
+const DAILY = `import numpy as np
+import pandas as pd
+import plumbline
+from sklearn.linear_model import LogisticRegression
+
+rng = np.random.default_rng(7)
+def make(n, shift=0.0, flip=0.0):
+    X = rng.normal(0, 1.0, size=(n, 3))
+    X[:, 0] *= 1 - shift
+    p = 1 / (1 + np.exp(-(2.0 * X[:, 0] - X[:, 1] + 0.5 * X[:, 2])))
+    y = (rng.uniform(size=n) < p).astype(int)
+    return X, np.where(rng.uniform(size=n) < flip, 1 - y, y)
+
+X_train, y_train = make(4000)
+X_ref, y_ref = make(8000)
+clf = LogisticRegression().fit(X_train, y_train)
+mon = plumbline.monitor("delay-model", model=clf, reference=(X_ref, y_ref), window="1D")
+days = pd.date_range("2026-11-23", periods=8, freq="D")
+batches = []
+for d, (day, shift, flip) in enumerate(zip(days, [0, 0, 0.05, 0, 0.3, 0.5, 0.6, 0.65], [0, 0, 0, 0.12, 0, 0, 0, 0])):
+    X, y = make(1500, shift, flip)
+    ids = np.arange(d * 1500, (d + 1) * 1500)
+    ts = day + pd.to_timedelta(rng.uniform(0, 86400, 1500), unit="s")
+    mon.log_predictions(X, ids=ids, timestamps=ts)
+    batches.append((ids, y, ts))
+for ids, y, ts in batches[:4]:
+    mon.log_feedback(ids, y, timestamps=ts + pd.Timedelta("2D"))
+ids, y, ts = batches[4]
+mon.log_feedback(ids[:500], y[:500], timestamps=ts[:500] + pd.Timedelta("2D"))
+mon`;
+
 /** Sets cell `index`'s code through the model (typing long code is slow on a busy machine). */
 async function setSource(page: IJupyterLabPageFixture, index: number, source: string): Promise<void> {
   await page.evaluate(
@@ -82,7 +116,9 @@ test.describe('Plumbline monitors', () => {
     await expect(output.locator('.jp-Plumbline-monitorMeta')).toContainText('window 1000');
     await expect(output.locator('dd[data-fact="labels"]')).toHaveText('none yet');
     await expect(output.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
-    await expect(output.locator('.jp-Plumbline-monitorChart svg .mark-line path').first()).toBeVisible();
+    // The bands (areas) and the estimates (points); a flat threshold line has no height to be 'visible'.
+    await expect(output.locator('.jp-Plumbline-monitorChart svg .mark-area path').first()).toBeVisible();
+    await expect(output.locator('.jp-Plumbline-monitorChart svg .mark-symbol path').first()).toBeVisible();
     const rows = output.locator('tr.jp-Plumbline-monitorWindow');
     await expect(rows).toHaveCount(2);
     await expect(rows.first().locator('.jp-Plumbline-monitorRealized')).toHaveText('no labels yet');
@@ -138,13 +174,6 @@ test.describe('Plumbline monitors', () => {
     await expect(tabView.locator('tr.jp-Plumbline-monitorWindow[data-concept-drift="true"]')).toHaveCount(1);
     await tabView.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
     await expect(tabView).toHaveAttribute('data-mode', 'cumulative');
-    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
-      await tabView.locator('button.jp-Plumbline-monitorMode[data-mode="window"]').click();
-      await expect(tabView.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
-      await page.waitForTimeout(500);
-      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'monitor-panel.png') });
-      await tabView.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
-    }
 
     // A batch logged elsewhere: the tab follows the store, keeping the user's toggle.
     await page.evaluate(() => {
@@ -159,5 +188,61 @@ test.describe('Plumbline monitors', () => {
     await expect(tabView).toHaveAttribute('data-mode', 'cumulative');
     await expect(item.locator('.jp-Plumbline-monitorCounts')).toHaveAttribute('data-predictions', '5000');
     expect(complaints).toEqual([]);
+  });
+
+  test('daily windows: an estimated drop before any label, concept drift once labels land; opened from the palette', async ({
+    page,
+    tmpPath
+  }) => {
+    await createNotebook(page, tmpPath, ['1']);
+    await setSource(page, 0, DAILY);
+    await runCell(page, 0);
+    const output = page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-Plumbline-monitorOutput .jp-Plumbline-monitor');
+    await expect(output).toHaveAttribute('data-windows', '8');
+    await expect(output).toHaveAttribute('data-status', 'alert'); // the latest window's estimate is below its threshold
+    await expect(output.locator('.jp-Plumbline-monitorStatus')).toHaveText('alert');
+    const rows = output.locator('tr.jp-Plumbline-monitorWindow');
+    await expect(rows.first().locator('.jp-Plumbline-monitorLabel')).toHaveText('2026-11-30');
+    await expect(rows.first()).toHaveAttribute('data-alert', 'true');
+    await expect(rows.first().locator('.jp-Plumbline-monitorRealized')).toHaveText('no labels yet');
+    await expect(rows.first().locator('.jp-Plumbline-monitorNotice[data-kind="performance"]')).toBeVisible();
+    const drift = output.locator('tr.jp-Plumbline-monitorWindow[data-concept-drift="true"]');
+    await expect(drift).toHaveCount(1);
+    await expect(drift.locator('.jp-Plumbline-monitorLabel')).toHaveText('2026-11-26');
+    await expect(rows.nth(3).locator('.jp-Plumbline-monitorRealized')).toHaveAttribute('title', 'from 500 labels'); // 2026-11-27
+    await expect(output.locator('.jp-Plumbline-monitorChart svg .mark-area path').first()).toBeVisible();
+
+    // The palette: "Open Monitor…" (a list to pick from when there are several).
+    await page.keyboard.press('Control+Shift+C');
+    await page.locator('#modal-command-palette input').fill('Open Monitor');
+    await page.locator('#modal-command-palette .lm-CommandPalette-item', { hasText: 'Open Monitor' }).first().click();
+    const dialog = page.locator('.jp-Dialog');
+    const tab = page.locator('.jp-Plumbline-monitorTab:visible .jp-Plumbline-monitorPanel[data-monitor="delay-model"]');
+    await expect(dialog.or(tab)).toBeVisible();
+    if (await dialog.isVisible()) {
+      await dialog.locator('select').selectOption('delay-model');
+      await dialog.locator('.jp-mod-accept').click();
+    }
+    await expect(tab).toHaveAttribute('data-state', 'ready');
+    const view = tab.locator('.jp-Plumbline-monitor');
+    await expect(view).toHaveAttribute('data-windows', '8');
+    await expect(view.locator('.jp-Plumbline-monitorChart svg .mark-symbol path').first()).toBeVisible();
+    await page.sidebar.openTab(MONITORS_ID);
+    const item = page.locator(`#${MONITORS_ID} .jp-Plumbline-monitorItem[data-monitor="delay-model"]`);
+    await expect(item).toHaveAttribute('data-status', 'alert');
+    // The page saw the monitor turn to alert: a notification says so, with an Open action.
+    const toast = page.locator('.Toastify__toast', { hasText: 'Monitor delay-model: alert' });
+    await expect(toast).toBeVisible();
+    await expect(toast.locator('.jp-toast-button', { hasText: 'Open' })).toBeVisible();
+    await toast.getByTitle('Hide notification').click();
+    await expect(toast).toHaveCount(0);
+    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
+      await page.waitForTimeout(800); // the chart's redraw at the tab's width
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'monitor-panel.png') });
+    }
+    await view.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
+    await expect(view).toHaveAttribute('data-mode', 'cumulative');
+    // Cumulative: the estimate's drop is smoothed over every window so far, so the latest one no longer alerts.
+    await expect(view.locator('tr.jp-Plumbline-monitorWindow').first().locator('td').nth(1)).toHaveText((12000).toLocaleString('en-US'));
   });
 });

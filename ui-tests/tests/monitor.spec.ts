@@ -242,7 +242,24 @@ test.describe('Plumbline monitors', () => {
     }
     await view.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
     await expect(view).toHaveAttribute('data-mode', 'cumulative');
-    // Cumulative: the estimate's drop is smoothed over every window so far, so the latest one no longer alerts.
     await expect(view.locator('tr.jp-Plumbline-monitorWindow').first().locator('td').nth(1)).toHaveText((12000).toLocaleString('en-US'));
+
+    // Saved, then the page reloaded: the output renders from the notebook file, the tab is back.
+    await page.evaluate(() => {
+      const app = (window as any).jupyterapp;
+      const notebook = Array.from(app.shell.widgets('main') as Iterable<any>).find((w: any) => w.content?.model?.cells);
+      app.shell.activateById(notebook.id);
+    });
+    expect(await page.notebook.save()).toBe(true);
+    await page.waitForTimeout(1500); // the workspace (which tabs are open) is saved debounced
+    await page.reload({ waitForIsReady: false });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    const again = page.locator('.jp-Notebook .jp-Cell').first().locator('.jp-Plumbline-monitorOutput .jp-Plumbline-monitor');
+    await expect(again).toHaveAttribute('data-windows', '8');
+    await expect(again.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+    await expect(page.locator('.jp-Plumbline-monitorTab')).toHaveCount(1);
+    await page.evaluate(() => (window as any).jupyterapp.shell.activateById(document.querySelector('.jp-Plumbline-monitorTab')!.id));
+    await expect(page.locator('.jp-Plumbline-monitorTab .jp-Plumbline-monitorPanel')).toHaveAttribute('data-state', 'ready');
+    await expect(page.locator('.jp-Plumbline-monitorTab .jp-Plumbline-monitor')).toHaveAttribute('data-windows', '8');
   });
 });

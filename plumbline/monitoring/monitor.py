@@ -837,6 +837,7 @@ class Monitor:
     # -- reading -------------------------------------------------------------------------
 
     def payload(self) -> dict:
+        self._triggers_cache = None  # a request may have been decided in the Pipelines panel since
         return monitor_display.payload(self)
 
     def windows(self) -> list[dict]:

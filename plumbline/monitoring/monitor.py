@@ -860,9 +860,19 @@ class Monitor:
         return (f"<plumbline monitor {self.name!r}: {self.kind}, window {self.windowing.spec}, "
                 f"{self.totals['predictions']:,} predictions, {self.totals['labels']:,} labels, {self.status()}>")
 
+    def __reduce__(self):
+        # A monitor crossing to another process (a pipeline's next task) is opened there by name.
+        return (_reopen, (str(self.store.path), self.name))
+
     def bytes_per_prediction(self) -> Optional[float]:
         n = self.totals["predictions"]
         return self.folder.bytes_stored(PREDICTIONS) / n if n else None
+
+
+def _reopen(store_path: str, name: str) -> Monitor:
+    from ..store import Store
+
+    return monitor(name, store=Store(store_path))
 
 
 def _save_model(folder: MonitorFolder, model) -> Optional[str]:

@@ -17,6 +17,8 @@ _PUBLIC = {
     "profile": ".monitoring.api",
     "DriftResult": ".monitoring.api",
     "Profile": ".monitoring.profiles",
+    "monitor": ".monitoring.monitor",
+    "Monitor": ".monitoring.monitor",
 }
 
 __all__ = sorted(_PUBLIC) + ["__version__"]

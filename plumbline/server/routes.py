@@ -21,6 +21,7 @@ from .handlers.pipelines.paused import PipelinePausedHandler
 from .handlers.pipelines.preview import PromotePreviewHandler
 from .handlers.pipelines.runs import PipelineRunsHandler
 from .handlers.pipelines.schedule import PipelineScheduleHandler
+from .handlers.pipelines.trigger_request import REQUEST, TriggerRequestHandler
 from .handlers.pipelines.update import PipelineUpdateHandler
 from .handlers.profiles import ProfilesHandler
 from .handlers.snapshot import SnapshotHandler
@@ -47,6 +48,7 @@ ROUTES = [
     (rf"pipelines/{NAME}/diff", PipelineDiffHandler),
     (rf"pipelines/{NAME}/update", PipelineUpdateHandler),
     (rf"pipelines/{NAME}/runs/{RUN}/tasks/{TASK}/log", TaskLogHandler),
+    (rf"trigger-requests/{REQUEST}", TriggerRequestHandler),
     ("drift", DriftHandler),
     ("profiles", ProfilesHandler),
 ]

@@ -17,6 +17,7 @@ REPLICATED_TABLES = (
     "pipelines", "pipeline_runs", "task_runs",
     "drift_verdicts",
     "kernel_bindings",
+    "monitors", "monitor_windows", "monitor_triggers", "trigger_requests",
 )
 
 

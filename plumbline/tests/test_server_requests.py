@@ -22,7 +22,8 @@ def json_headers(kind: str = "application/json") -> dict:
 METHODS = ("GET", "PUT", "POST", "PATCH", "DELETE")
 #: A value for each path parameter a route pattern names (unknown ids: the handler says 404).
 PATH_VALUES = {"run_id": "0b8f4a2e-0000-4f0e-9a51-2f1a0f4f9d11", "name": "no_such_pipeline",
-               "run": "0b8f4a2e-0000-4f0e-9a51-2f1a0f4f9d11", "monitor": "no_such_monitor", "task": "no_such_task"}
+               "run": "0b8f4a2e-0000-4f0e-9a51-2f1a0f4f9d11", "monitor": "no_such_monitor", "task": "no_such_task",
+               "request_id": "0" * 32}
 
 BAD_QUERIES = [
     {"since": str(2**63)}, {"since": str(2**64)}, {"since": "-1"}, {"since": "1e3"}, {"since": "x" * 5000},

@@ -2,15 +2,17 @@
  * What the Pipelines panel does to a pipeline, each through the REST API with
  * the server's answer told by a notification: run now (with parameter
  * overrides), pause/resume, backfill a date range, edit the schedule, delete
- * (runs and lineage are kept).
+ * (runs and lineage are kept), start or dismiss a monitor's request for a run.
  */
 import { Dialog, Notification, showDialog } from '@jupyterlab/apputils';
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { Widget } from '@lumino/widgets';
 
 import { el } from '../ui/dom';
+import type { ITriggerRequest } from '../queries/pipelines';
 import {
   backfill,
+  decideTriggerRequest,
   deletePipeline,
   fetchPipeline,
   IParameter,
@@ -118,6 +120,24 @@ export async function runNowDialog(name: string, trans: TranslationBundle): Prom
     return body.runId;
   }
   return null;
+}
+
+export async function decideRequest(
+  request: ITriggerRequest,
+  action: 'start' | 'dismiss',
+  trans: TranslationBundle
+): Promise<void> {
+  try {
+    await decideTriggerRequest(request.id, action);
+    Notification.success(
+      action === 'start'
+        ? trans.__('Run of %1 started, as monitor %2 asked.', request.pipeline, request.monitor)
+        : trans.__('Request of monitor %1 dismissed: %2 does not run.', request.monitor, request.pipeline),
+      { autoClose: 5000 }
+    );
+  } catch (error) {
+    failed(trans, trans.__('Could not decide the request of monitor %1', request.monitor), error);
+  }
 }
 
 export async function togglePaused(name: string, paused: boolean, trans: TranslationBundle): Promise<void> {

@@ -257,6 +257,14 @@ export async function runNow(name: string, params: { [name: string]: unknown }):
   return (await request(`pipelines/${seg(name)}/runs`, { method: 'POST', body: json({ params }) })).json();
 }
 
+/** Start (queue a run) or dismiss a monitor's request for a run of a pipeline. */
+export async function decideTriggerRequest(
+  id: string,
+  action: 'start' | 'dismiss'
+): Promise<{ request: { id: string; status: string; pipeline_run_id: string | null } }> {
+  return (await request(`trigger-requests/${seg(id)}`, { method: 'POST', body: json({ action }) })).json();
+}
+
 export async function setPaused(name: string, paused: boolean): Promise<ISummary> {
   return (await request(`pipelines/${seg(name)}/paused`, { method: 'PUT', body: json({ paused }) })).json();
 }

@@ -3,14 +3,16 @@
  * time, last status and whether it is out of date with its notebook; a runs ×
  * tasks grid of its recent runs (Airflow's grid view: a column per run, oldest
  * left, a row per task) read from the replica; and its actions. A grid cell
- * opens that task run (log, checks, lineage). Recorded values go in as text.
+ * opens that task run (log, checks, lineage). A monitor's requests for a run
+ * (plumbline.monitor triggers with approval) wait on the card with Start and
+ * Dismiss. Recorded values go in as text.
  */
 import type { TranslationBundle } from '@jupyterlab/translation';
 import { refreshIcon } from '@jupyterlab/ui-components';
 import { Message } from '@lumino/messaging';
 import { Widget } from '@lumino/widgets';
 
-import { IPipelineRow, IRunGrid, pipelinesList, runGrid } from '../queries/pipelines';
+import { IPipelineRow, IRunGrid, ITriggerRequest, pipelinesList, requestsAwaitingApproval, runGrid } from '../queries/pipelines';
 import { ReplicaSync } from '../replica/sync';
 import { button, el } from '../ui/dom';
 import { formatWhen } from '../ui/format';
@@ -33,6 +35,7 @@ export interface IPipelinesPanelOptions {
   remove: (pipeline: IPipelineRow) => void;
   showDiff: (pipeline: IPipelineRow) => void;
   openNotebook: (path: string) => void;
+  decideRequest: (request: ITriggerRequest, action: 'start' | 'dismiss') => void;
 }
 
 /** "Mon 7 Dec, 06:00" in the pipeline's timezone (the browser's locale). */
@@ -103,10 +106,14 @@ export class PipelinesPanel extends Widget {
       );
       return;
     }
-    this._list.replaceChildren(...pipelines.map(pipeline => this._card(pipeline, runGrid(replica.db, pipeline, GRID_RUNS))));
+    this._list.replaceChildren(
+      ...pipelines.map(pipeline =>
+        this._card(pipeline, runGrid(replica.db, pipeline, GRID_RUNS), requestsAwaitingApproval(replica.db, pipeline.name))
+      )
+    );
   }
 
-  private _card(pipeline: IPipelineRow, grid: IRunGrid): HTMLElement {
+  private _card(pipeline: IPipelineRow, grid: IRunGrid, requests: ITriggerRequest[]): HTMLElement {
     const { trans, freshness } = this._options;
     const card = el('section', 'jp-Plumbline-pipeline');
     card.dataset.pipeline = pipeline.name;
@@ -171,6 +178,9 @@ export class PipelinesPanel extends Widget {
       button(trans.__('Delete'), () => this._options.remove(pipeline), { className: 'jp-Plumbline-deleteButton', title: trans.__('Delete the pipeline (its runs and lineage are kept)') })
     );
     card.append(actions);
+    if (requests.length) {
+      card.append(this._requests(requests));
+    }
     card.append(this._grid(pipeline, grid));
     const newest = grid.runs[grid.runs.length - 1]?.run;
     const environment = environmentChanges(newest?.environmentDiff ?? null);
@@ -183,6 +193,36 @@ export class PipelinesPanel extends Widget {
       card.append(el('div', 'jp-Plumbline-pipelineError', newest.error));
     }
     return card;
+  }
+
+  /** Runs a monitor asked for: nothing starts until a person says so (a retrain on bad data feeds itself). */
+  private _requests(requests: ITriggerRequest[]): HTMLElement {
+    const trans = this._options.trans;
+    const list = el('ul', 'jp-Plumbline-triggerRequests');
+    list.setAttribute('aria-label', trans.__('Runs asked for by monitors, awaiting approval'));
+    for (const request of requests) {
+      const item = el(
+        'li',
+        'jp-Plumbline-triggerRequest',
+        el('div', 'jp-Plumbline-triggerRequestWhat', trans.__('Monitor %1 asks for a run (%2)', request.monitor, formatWhen(request.createdAt, trans))),
+        el('div', 'jp-Plumbline-triggerRequestReason', request.reason),
+        el(
+          'div',
+          'jp-Plumbline-triggerRequestActions',
+          button(trans.__('Start run'), () => this._options.decideRequest(request, 'start'), {
+            className: 'jp-Plumbline-approveRequest',
+            title: trans.__('Queue a run of this pipeline now')
+          }),
+          button(trans.__('Dismiss'), () => this._options.decideRequest(request, 'dismiss'), {
+            className: 'jp-Plumbline-dismissRequest',
+            title: trans.__('Do not run; the monitor may ask again after its cooldown')
+          })
+        )
+      );
+      item.dataset.requestId = request.id;
+      list.append(item);
+    }
+    return list;
   }
 
   private _grid(pipeline: IPipelineRow, grid: IRunGrid): HTMLElement {

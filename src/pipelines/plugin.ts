@@ -14,7 +14,7 @@ import { Extension } from '@codemirror/state';
 import { groups, suggestName, tag } from '../components/model';
 import { pipelinesList } from '../queries/pipelines';
 import { CommandIDs, IPlumbline } from '../tokens';
-import { backfillDialog, deleteDialog, runNowDialog, scheduleDialog, togglePaused } from './actions';
+import { backfillDialog, decideRequest, deleteDialog, runNowDialog, scheduleDialog, togglePaused } from './actions';
 import { showPipelineDiff } from './diffDialog';
 import { pipelineIcon } from './icons';
 import { probeKernel } from './kernelProbe';
@@ -94,7 +94,8 @@ export const pipelinesPlugin: JupyterFrontEndPlugin<void> = {
       editSchedule: pipeline => void scheduleDialog(pipeline, trans).then(refresh),
       remove: pipeline => void deleteDialog(pipeline.name, pipeline.folder, trans).then(refresh),
       showDiff: pipeline => void showDiff(pipeline.name),
-      openNotebook: path => void commands.execute('docmanager:open', { path })
+      openNotebook: path => void commands.execute('docmanager:open', { path }),
+      decideRequest: (request, action) => void decideRequest(request, action, trans).then(refresh)
     });
     panel.title.icon = pipelineIcon;
     shell.add(panel, 'left', { rank: 652 });

@@ -309,3 +309,30 @@ export function runTriggerSql(taskRunId: string): string {
 export function parseRunTrigger(value: SqlValue): IRunTrigger | null {
   return json<IRunTrigger | null>(value, null);
 }
+
+/** A monitor's request for a run of a pipeline (schema/store/0009_monitors.sql), awaiting a person's decision. */
+export interface ITriggerRequest {
+  id: string;
+  pipeline: string;
+  monitor: string;
+  reason: string;
+  createdAt: number;
+}
+
+/** The requests awaiting approval for one pipeline, newest first. */
+export function requestsAwaitingApproval(db: Database, pipeline: string): ITriggerRequest[] {
+  return selectAll(
+    db,
+    `SELECT q.id, q.pipeline, m.name, q.reason, q.created_at FROM trigger_requests q
+       JOIN monitors m ON m.id = q.monitor_id
+      WHERE q.pipeline = ? AND q.status = 'awaiting approval' ORDER BY q.created_at DESC`,
+    [pipeline],
+    row => ({
+      id: String(row[0]),
+      pipeline: String(row[1]),
+      monitor: String(row[2]),
+      reason: String(row[3]),
+      createdAt: Number(row[4])
+    })
+  );
+}

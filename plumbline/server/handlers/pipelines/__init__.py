@@ -17,5 +17,6 @@ GET      pipelines/<name>/diff                                       out of date
 POST     pipelines/<name>/diff                                       the same, for the notebook as edited
 POST     pipelines/<name>/update                                     update from the notebook
 GET      pipelines/<name>/runs/<run>/tasks/<task>/log?offset=        a task run's log
+POST     trigger-requests/<id>                                       start or dismiss a monitor's request
 =======  ==========================================================  ===============================
 """

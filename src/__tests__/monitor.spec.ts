@@ -1,8 +1,11 @@
 /**
- * The monitor panel's model on the monitor payload (MONITOR-CONTRACT section 2):
- * parsing (defensive), status, summary, table rows and the Vega-Lite spec,
- * which is also compiled and rendered to SVG by the vega-lite and vega the
- * extension bundles (in a Node child process: both are ES modules).
+ * The monitor panel's model on the payloads Python pins in
+ * plumbline/tests/fixtures/monitor-bundle-v1.json (a classifier's monitor:
+ * covariate shift, then concept drift, an unlabelled window, a label for an
+ * unknown id, a trigger awaiting approval; a regressor's): parsing (defensive),
+ * status, summary, table rows and the Vega-Lite spec, which is also compiled
+ * and rendered to SVG by the vega-lite and vega the extension bundles (in a
+ * Node child process: both are ES modules).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -11,9 +14,12 @@ import * as path from 'path';
 
 import type { TranslationBundle } from '@jupyterlab/translation';
 
+import { sharedFixture } from './storeFixture';
+import { formatMeasure, formatShare } from '../renderers/driftModel';
 import {
   chartRows,
   formatInterval,
+  formatSeconds,
   formatThreshold,
   formatValue,
   IMonitorPalette,
@@ -48,26 +54,53 @@ const PALETTE: IMonitorPalette = {
 };
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const fixture = JSON.parse(fs.readFileSync(path.join(__dirname, 'fixtures', 'monitor-example.json'), 'utf-8'));
+const fixture = sharedFixture('monitor-bundle-v1.json');
 const raw = (which: 'classification' | 'regression') => JSON.parse(JSON.stringify(fixture[which][MONITOR_MIME]));
 const classifier = (): IMonitorPayload => parseMonitorPayload(raw('classification'), trans);
 const regressor = (): IMonitorPayload => parseMonitorPayload(raw('regression'), trans);
 
+const W = (which: 'classification' | 'regression') => raw(which).windows;
+
 describe('parseMonitorPayload', () => {
-  it('reads the example payloads, windows oldest first', () => {
+  it('reads both pinned payloads, windows oldest first', () => {
     const p = classifier();
     expect(p.version).toBe(1);
-    expect(p.monitor.name).toBe('delay-model');
-    expect(p.monitor.metrics).toEqual(['accuracy', 'precision', 'recall', 'f1', 'roc_auc']);
-    expect(p.monitor.estimators).toEqual(['cbpe', 'iw']);
-    expect(p.windows.map(w => w.index)).toEqual([0, 1, 2, 3, 4]);
-    expect(p.windows[0].metrics.accuracy.cbpe).toMatchObject({ value: expect.any(Number), lower: expect.any(Number) });
-    expect(p.windows[4].metrics.accuracy.realized).toBeNull(); // no labels yet
-    expect(p.windows[4].cumulative?.predictions).toBe(raw('classification').windows[4].cumulative.predictions);
+    expect(p.monitor).toMatchObject({
+      name: 'delay-model',
+      kind: 'classification',
+      window: '400 rows',
+      window_kind: 'rows',
+      metrics: ['accuracy', 'precision', 'recall', 'f1', 'roc_auc'],
+      primary_metric: 'accuracy',
+      estimators: ['cbpe', 'iw'],
+      status: 'concept_drift',
+      unknown_feedback: 1
+    });
+    expect(p.windows.map(w => w.index)).toEqual(W('classification').map((w: any) => w.index));
+    expect(p.windows).toHaveLength(4);
+    expect(p.windows[0].metrics.accuracy.cbpe).toEqual(W('classification')[0].metrics.accuracy.cbpe);
+    expect(p.windows[0].metrics.accuracy.iw).toEqual(W('classification')[0].metrics.accuracy.iw);
+    expect(p.windows[3].metrics.accuracy.realized).toBeNull(); // no labels yet
+    expect(p.windows[3].cumulative?.predictions).toBe(W('classification')[3].cumulative.predictions);
+    expect(p.windows[3].cumulative?.alerts?.length).toBe(W('classification')[3].cumulative.alerts.length);
+    // A reference metric's threshold object is not a number: left out, the numbers kept.
+    expect(p.monitor.reference?.metrics.accuracy).toMatchObject({ cbpe: expect.any(Number), realized: expect.any(Number), threshold: null });
+    // Triggers: cooldown and last firing in the panel's words.
+    expect(p.triggers).toEqual([
+      {
+        pipeline: 'retrain',
+        on: 'alert',
+        labels: null,
+        cooldown: '1 d',
+        approval: true,
+        last_fired: new Date(raw('classification').triggers[0].last_fired_at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        state: 'awaiting approval'
+      }
+    ]);
     const r = regressor();
     expect(r.monitor.estimators).toEqual(['dle']);
     expect(r.monitor.metrics).toEqual(['mae', 'rmse']);
-    expect(r.windows[0].start).toBeNull();
+    expect(r.windows[0].start).toBeNull(); // a rows window
   });
 
   it('refuses what it cannot show, saying what to do', () => {
@@ -93,6 +126,7 @@ describe('parseMonitorPayload', () => {
     delete data.triggers;
     data.monitor.reference = 'broken';
     data.monitor.unknown_feedback = 'many';
+    data.monitor.status = 'weird';
     const p = parseMonitorPayload(data, trans);
     const m = p.windows[1].metrics;
     expect(m.accuracy.cbpe).toEqual({ value: null, lower: null, upper: null });
@@ -102,8 +136,10 @@ describe('parseMonitorPayload', () => {
     expect(p.windows[1].alerts).toEqual([]);
     expect(p.windows[1].warnings).toEqual([{ kind: 'warning', metric: null, message: 'odd' }]);
     expect(p.messages).toEqual([]);
+    expect(p.triggers).toEqual([]);
     expect(p.monitor.reference).toBeNull();
     expect(p.monitor.unknown_feedback).toBeNull();
+    expect(p.monitor.status).toBeNull();
     // Everything still renders: rows, facts, spec.
     expect(windowRow(p, p.windows[1], 'f1', 'cumulative', trans).estimates.map(e => e.text)).toEqual(['–', '–']);
     expect(windowRow(p, p.windows[1], 'accuracy', 'window', trans).predictions).toBe('–');
@@ -123,7 +159,7 @@ describe('parseMonitorPayload', () => {
   it('a monitor with no window yet', () => {
     const data = raw('classification');
     data.windows = [];
-    data.monitor.status = 'no data';
+    delete data.monitor.status;
     const p = parseMonitorPayload(data, trans);
     expect(monitorStatus(p)).toBe('no data');
     expect(monitorSpec(p, { palette: PALETTE, trans, metric: 'accuracy', mode: 'window' })).toBeNull();
@@ -131,7 +167,7 @@ describe('parseMonitorPayload', () => {
 });
 
 describe('words and numbers', () => {
-  it('values, intervals and thresholds', () => {
+  it('values, intervals, thresholds and durations', () => {
     expect(formatValue(0.83, 'accuracy')).toBe('0.830');
     expect(formatValue(12.345, 'mae')).toBe('12.3');
     expect(formatValue(null, 'mae')).toBe('–');
@@ -142,35 +178,48 @@ describe('words and numbers', () => {
     expect(formatThreshold({ lower: null, upper: 16.2 }, 'mae')).toBe('≤ 16.2');
     expect(formatThreshold({ lower: 0.8, upper: 0.9 }, 'f1')).toBe('0.800–0.900');
     expect(formatThreshold(null, 'f1')).toBe('–');
+    expect(formatSeconds(86400)).toBe('1 d');
+    expect(formatSeconds(21600)).toBe('6 h');
+    expect(formatSeconds(90)).toBe('90 s');
+    expect(formatSeconds(1800)).toBe('30 min');
   });
 
   it('status: what Python says, else the latest window: concept drift before an alert, an alert before ok', () => {
-    expect(monitorStatus(classifier())).toBe('ok'); // the latest window is quiet
-    expect(monitorStatus(regressor())).toBe('alert');
+    expect(monitorStatus(classifier())).toBe('concept_drift');
+    expect(monitorStatus(regressor())).toBe('concept_drift');
     const derived = (windows: number) => {
       const data = raw('classification');
       delete data.monitor.status;
       data.windows = data.windows.slice(0, windows);
       return monitorStatus(parseMonitorPayload(data, trans));
     };
-    expect(derived(5)).toBe('ok');
-    expect(derived(4)).toBe('alert');
+    expect(derived(4)).toBe('ok'); // the latest window is quiet
     expect(derived(3)).toBe('concept_drift');
+    expect(derived(2)).toBe('ok');
     expect(derived(0)).toBe('no data');
-    const odd = raw('regression');
-    odd.monitor.status = 'weird';
-    expect(monitorStatus(parseMonitorPayload(odd, trans))).toBe('alert'); // derived
+    const alerting = raw('classification');
+    delete alerting.monitor.status;
+    alerting.windows = alerting.windows.slice(0, 3);
+    for (const m of Object.values(alerting.windows[2].metrics) as any[]) {
+      m.concept_drift = false;
+    }
+    alerting.windows[2].alerts = alerting.windows[2].alerts.filter((a: any) => a.kind !== 'concept_drift');
+    expect(monitorStatus(parseMonitorPayload(alerting, trans))).toBe('alert');
   });
 
   it('summary: predictions, labels and coverage, alerted windows, unknown feedback, the reference', () => {
     const facts = Object.fromEntries(summaryFacts(classifier(), trans).map(f => [f.key, f]));
     const m = raw('classification').monitor;
-    expect(facts.predictions.value).toBe(`${m.predictions.toLocaleString()} in 5 windows`);
-    expect(facts.labels.value).toMatch(new RegExp(`^${m.labels.toLocaleString()} \\(\\d+(\\.\\d)?% of the predictions\\)$`));
-    expect(facts.alerts.value).toBe('2 of 5 (1 with concept drift)');
+    expect(facts.predictions.value).toBe(`${m.predictions.toLocaleString()} in 4 windows`);
+    expect(facts.labels.value).toBe(`${m.labels.toLocaleString()} (73.3% of the predictions)`);
+    expect(facts.alerts.value).toBe(`${m.alerts} of 4 (1 with concept drift)`);
     expect(facts.alerts.alert).toBe(true);
-    expect(facts.unknown.value).toBe('12, kept until their predictions are logged');
-    expect(facts.reference.value).toBe(`${(50000).toLocaleString()} rows; calibrated (ECE 0.031 → 0.012); accuracy: realized 0.830, CBPE 0.828, importance-weighted 0.831`);
+    expect(facts.unknown.value).toBe('1, kept until their predictions are logged');
+    const ref = m.reference;
+    expect(facts.reference.value).toBe(
+      `${ref.rows.toLocaleString()} rows; calibrated (ECE ${formatMeasure(ref.ece_before)} → ${formatMeasure(ref.ece_after)}); ` +
+        `accuracy: CBPE ${ref.metrics.accuracy.cbpe.toFixed(3)}, importance-weighted ${ref.metrics.accuracy.iw.toFixed(3)}, realized ${ref.metrics.accuracy.realized.toFixed(3)}`
+    );
     const r = Object.fromEntries(summaryFacts(regressor(), trans).map(f => [f.key, f]));
     expect(r.unknown).toBeUndefined();
     expect(r.reference.value).toContain('not calibrated');
@@ -178,43 +227,69 @@ describe('words and numbers', () => {
 });
 
 describe('the windows table', () => {
-  it('per window: estimates with bands, realized with its label count, threshold, alerts and warnings as text', () => {
+  it('per window: estimates with bands, realized with its label count, threshold, alerts as text', () => {
     const p = classifier();
-    const rawW = raw('classification').windows;
-    const row = windowRow(p, p.windows[3], 'accuracy', 'window', trans);
+    const w2 = W('classification')[2];
+    const row = windowRow(p, p.windows[2], 'accuracy', 'window', trans);
+    expect(row.label).toBe(w2.label);
     expect(row.alert).toBe(true);
+    expect(row.conceptDrift).toBe(true);
     expect(row.estimates.map(e => e.estimator)).toEqual(['cbpe', 'iw']);
-    const cb = rawW[3].metrics.accuracy.cbpe;
+    const cb = w2.metrics.accuracy.cbpe;
     expect(row.estimates[0].text).toBe(`${cb.value.toFixed(3)} [${cb.lower.toFixed(3)}, ${cb.upper.toFixed(3)}]`);
-    expect(row.estimates[1].unreliable).toBe(true);
-    expect(row.estimates[1].title).toContain('31% of the rows outside the reference');
-    expect(row.realizedTitle).toBe('from 300 labels');
-    expect(row.threshold).toBe(`≥ ${rawW[3].metrics.accuracy.threshold.lower.toFixed(3)}`);
+    expect(row.estimates[1].unreliable).toBe(false);
+    expect(row.estimates[1].title).toBe(
+      `effective sample size ${Math.round(w2.metrics.accuracy.iw.ess).toLocaleString()}; ${formatShare(w2.metrics.accuracy.iw.extrapolation)} of the rows outside the reference`
+    );
+    expect(row.realized).toBe(`${w2.metrics.accuracy.realized.value.toFixed(3)} [${w2.metrics.accuracy.realized.lower.toFixed(3)}, ${w2.metrics.accuracy.realized.upper.toFixed(3)}]`);
+    expect(row.realizedTitle).toBe('from 400 labels');
+    expect(row.threshold).toBe(`≥ ${w2.metrics.accuracy.threshold.lower.toFixed(3)}`);
     expect(row.notices.map(n => [n.level, n.kind])).toEqual([
       ['alert', 'performance'],
-      ['warning', 'extrapolation'],
-      ['warning', 'few_labels']
+      ['alert', 'concept_drift']
     ]);
-    // Another metric's alert is not this metric's; a window-wide warning is everyone's.
-    const precision = windowRow(p, p.windows[3], 'precision', 'window', trans);
-    expect(precision.notices.map(n => n.kind)).toEqual(['extrapolation', 'few_labels']);
-    // Concept drift, and the label-bias warning on the realized accuracy.
-    const drift = windowRow(p, p.windows[2], 'accuracy', 'window', trans);
-    expect(drift.conceptDrift).toBe(true);
-    expect(drift.notices.map(n => n.kind)).toEqual(['concept_drift', 'label_bias']);
-    expect(drift.notices[0].message).toBe('estimate and realized disagree — likely concept drift (P(y|x) changed)');
-    expect(windowRow(p, p.windows[4], 'accuracy', 'window', trans).realized).toBe('no labels yet');
+    expect(row.notices[1].message).toBe('estimate and realized disagree — likely concept drift (P(y|x) changed)');
+    // Another metric's alerts are not this metric's: precision has none in that window.
+    expect(windowRow(p, p.windows[2], 'precision', 'window', trans).notices).toEqual([]);
+    expect(windowRow(p, p.windows[3], 'accuracy', 'window', trans).realized).toBe('no labels yet');
+    expect(windowRow(p, p.windows[0], 'accuracy', 'window', trans).coverage).toBe('75%');
   });
 
-  it('cumulative: the cumulative counts and metrics, only cumulative verdicts', () => {
+  it('warnings concern their metric, or every metric when they name none; an unreliable estimate is marked', () => {
+    const data = raw('classification');
+    data.windows[1].warnings = [
+      { kind: 'label_bias', metric: 'accuracy', message: 'the labelled rows are not a random sample' },
+      { kind: 'extrapolation', metric: null, message: '30% of the rows where the reference has almost none' }
+    ];
+    data.windows[1].metrics.f1.iw.reliable = false;
+    const p = parseMonitorPayload(data, trans);
+    expect(windowRow(p, p.windows[1], 'accuracy', 'window', trans).notices.map(n => [n.level, n.kind])).toEqual([
+      ['warning', 'label_bias'],
+      ['warning', 'extrapolation']
+    ]);
+    const f1 = windowRow(p, p.windows[1], 'f1', 'window', trans);
+    expect(f1.notices.map(n => n.kind)).toEqual(['extrapolation']);
+    expect(f1.estimates[1].unreliable).toBe(true);
+    expect(f1.estimates[1].title).toContain('unreliable here');
+    expect(chartRows(p, 'f1', 'window', trans).estimates.filter(e => !e.reliable).map(e => e.index)).toEqual([p.windows[1].index]);
+  });
+
+  it('cumulative: the cumulative counts, metrics and what Python judged on them', () => {
     const p = classifier();
-    const rawW = raw('classification').windows;
-    const row = windowRow(p, p.windows[4], 'accuracy', 'cumulative', trans);
-    expect(row.predictions).toBe(rawW[4].cumulative.predictions.toLocaleString());
-    expect(row.labels).toBe(rawW[4].cumulative.labels.toLocaleString());
-    expect(row.estimates[0].text.startsWith(rawW[4].cumulative.metrics.accuracy.cbpe.value.toFixed(3))).toBe(true);
+    const c3 = W('classification')[3].cumulative;
+    const row = windowRow(p, p.windows[3], 'accuracy', 'cumulative', trans);
+    expect(row.predictions).toBe(c3.predictions.toLocaleString());
+    expect(row.labels).toBe(c3.labels.toLocaleString());
+    expect(row.estimates[0].text.startsWith(c3.metrics.accuracy.cbpe.value.toFixed(3))).toBe(true);
     expect(row.realized).not.toBe('no labels yet'); // earlier windows' labels count
-    expect(windowRow(p, p.windows[3], 'accuracy', 'cumulative', trans).notices).toEqual([]);
+    expect(row.alert).toBe(c3.metrics.accuracy.alert);
+    expect(row.notices.map(n => n.kind)).toEqual(c3.alerts.filter((a: any) => a.metric === 'accuracy').map((a: any) => a.kind));
+    // A payload whose cumulative objects carry no alerts: the cumulative verdicts in words.
+    const data = raw('classification');
+    delete data.windows[3].cumulative.alerts;
+    delete data.windows[3].cumulative.warnings;
+    const words = windowRow(parseMonitorPayload(data, trans), parseMonitorPayload(data, trans).windows[3], 'accuracy', 'cumulative', trans);
+    expect(words.notices.map(n => n.message)).toEqual(c3.metrics.accuracy.alert ? ['past its threshold (cumulative)'] : []);
   });
 });
 
@@ -223,27 +298,25 @@ describe('the chart', () => {
 
   it('rows: an estimate per estimator and window, realized where labelled, thresholds, alert marks, volume', () => {
     const p = classifier();
+    const windows = W('classification');
     const rows = chartRows(p, 'accuracy', 'window', trans);
-    expect(rows.estimates).toHaveLength(10);
+    expect(rows.estimates).toHaveLength(8);
     expect(new Set(rows.estimates.map(e => e.series))).toEqual(new Set(['CBPE', 'importance-weighted']));
-    expect(rows.estimates.filter(e => !e.reliable).map(e => e.index)).toEqual([3]);
-    expect(rows.realized.map(r => r.index)).toEqual([0, 1, 2, 3]);
-    expect(rows.realized.find(r => r.index === 2)?.concept_drift).toBe(true);
-    expect(rows.realized.find(r => r.index === 3)?.labels).toBe(300);
-    expect(rows.thresholds.map(t => t.side)).toEqual(Array(5).fill('lower threshold'));
-    expect(rows.alerts.map(a => [a.index, a.kind])).toEqual([
-      [2, 'concept drift'],
-      [3, 'alert']
-    ]);
-    expect(rows.volume.map(v => v.predictions)).toEqual(raw('classification').windows.map((w: any) => w.predictions));
+    expect(rows.realized.map(r => r.index)).toEqual(windows.slice(0, 3).map((w: any) => w.index));
+    expect(rows.realized.find(r => r.index === windows[2].index)?.concept_drift).toBe(true);
+    expect(rows.realized.find(r => r.index === windows[0].index)?.labels).toBe(300);
+    expect(rows.thresholds.map(t => t.side)).toEqual(Array(4).fill('lower threshold'));
+    expect(rows.alerts.map(a => [a.index, a.kind])).toEqual([[windows[2].index, 'concept drift']]);
+    expect(rows.alerts[0].message).toContain('likely concept drift');
+    expect(rows.volume.map(v => v.predictions)).toEqual(windows.map((w: any) => w.predictions));
     const cumulative = chartRows(p, 'accuracy', 'cumulative', trans);
-    expect(cumulative.volume.map(v => v.predictions)).toEqual(raw('classification').windows.map((w: any) => w.cumulative.predictions));
-    expect(cumulative.realized).toHaveLength(5);
-    // A regressor: one estimator, an upper threshold, its alert.
+    expect(cumulative.volume.map(v => v.predictions)).toEqual(windows.map((w: any) => w.cumulative.predictions));
+    expect(cumulative.realized).toHaveLength(4);
+    // A regressor: one estimator, an upper threshold, concept drift on its second window.
     const r = chartRows(regressor(), 'mae', 'window', trans);
-    expect(r.estimates.map(e => e.series)).toEqual(['DLE', 'DLE', 'DLE']);
+    expect(r.estimates.map(e => e.series)).toEqual(['DLE', 'DLE']);
     expect(r.thresholds.every(t => t.side === 'upper threshold')).toBe(true);
-    expect(r.alerts.map(a => a.index)).toEqual([2]);
+    expect(r.alerts.map(a => [a.index, a.kind])).toEqual([[W('regression')[1].index, 'concept drift']]);
   });
 
   it('spec: the metric chart over the volume and coverage chart, titled by metric and mode', () => {
@@ -252,9 +325,12 @@ describe('the chart', () => {
     expect(spec.vconcat).toHaveLength(2);
     const [metricChart, volume] = spec.vconcat;
     const marks = metricChart.layer.map((l: any) => l.mark.type);
-    expect(marks).toEqual(['area', 'line', 'line', 'point', 'rule', 'point', 'point']);
+    expect(marks.slice(0, 6)).toEqual(['area', 'line', 'line', 'point', 'rule', 'point']);
     expect(metricChart.layer[2].encoding.y.title).toBe('F1 (cumulative)');
     expect(volume.layer.map((l: any) => l.mark.type)).toEqual(['bar', 'line']);
+    // A layer with no rows is left out (no alerts: no alert marks).
+    const quiet = monitorSpec(classifier(), options('precision', 'window')) as any;
+    expect(quiet.vconcat[0].layer.map((l: any) => l.mark.type)).toEqual(['area', 'line', 'line', 'point', 'rule', 'point']);
     // Everything is data: no value becomes markup, and the spec is JSON.
     expect(() => JSON.stringify(spec)).not.toThrow();
   });

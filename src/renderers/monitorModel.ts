@@ -60,15 +60,18 @@ export interface IAggregate {
   labels: number | null;
   coverage: number | null;
   metrics: { [metric: string]: IMetricWindow };
+  /** A window's own; in `cumulative`, those of windows 0..index taken together (null: not sent). */
+  alerts: INotice[] | null;
+  warnings: INotice[] | null;
 }
 
 export interface IWindow extends IAggregate {
+  alerts: INotice[];
+  warnings: INotice[];
   index: number;
   label: string;
   start: string | null;
   end: string | null;
-  alerts: INotice[];
-  warnings: INotice[];
   cumulative: IAggregate | null;
 }
 
@@ -107,8 +110,12 @@ export interface IMessage {
 export interface ITrigger {
   pipeline: string;
   on: string;
+  /** On 'labels': this many new labelled rows. */
+  labels: number | null;
+  /** As the user gave it ('1D'), or in words from `cooldown_seconds`. */
   cooldown: string | null;
   approval: boolean;
+  /** ISO time ('last_fired', or 'last_fired_at' in epoch seconds). */
   last_fired: string | null;
   state: string;
 }
@@ -122,6 +129,8 @@ export interface IMonitorPayload {
 }
 
 const STATUSES: MonitorStatus[] = ['ok', 'alert', 'concept_drift', 'no data'];
+/** The order metrics are listed in when a payload does not say it (Python's JSON sorts keys). */
+const METRIC_ORDER = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'mae', 'rmse'];
 
 /** A payload the panel cannot show, with what to do about it. */
 export class MonitorPayloadError extends Error {}
@@ -192,7 +201,9 @@ function aggregate(value: unknown, metrics: string[], estimators: string[]): IAg
     predictions: num(a.predictions),
     labels: num(a.labels),
     coverage: num(a.coverage),
-    metrics: {}
+    metrics: {},
+    alerts: Array.isArray(a.alerts) ? notices(a.alerts) : null,
+    warnings: Array.isArray(a.warnings) ? notices(a.warnings) : null
   };
   for (const metric of metrics) {
     out.metrics[metric] = metricWindow(raw[metric], estimators);
@@ -237,7 +248,8 @@ export function parseMonitorPayload(data: unknown, trans: TranslationBundle): IM
   if (!metrics.length) {
     // An older or hand-made payload: take the metrics the windows carry.
     const first = rawWindows.find(w => isObject(w.metrics));
-    metrics = first ? Object.keys(first.metrics as object) : [];
+    const rank = (m: string) => (METRIC_ORDER.indexOf(m) + METRIC_ORDER.length + 1) % (METRIC_ORDER.length + 1);
+    metrics = first ? Object.keys(first.metrics as object).sort((a, b) => rank(a) - rank(b)) : [];
   }
   const primary = typeof m.primary_metric === 'string' && metrics.includes(m.primary_metric) ? m.primary_metric : metrics[0] ?? '';
   const reference = isObject(m.reference) ? m.reference : null;
@@ -272,12 +284,12 @@ export function parseMonitorPayload(data: unknown, trans: TranslationBundle): IM
   };
   const windows: IWindow[] = rawWindows.map((w, position) => ({
     ...aggregate(w, metrics, estimators),
+    alerts: notices(w.alerts),
+    warnings: notices(w.warnings),
     index: num(w.index) ?? position,
     label: str(w.label, String(position)),
     start: typeof w.start === 'string' ? w.start : null,
     end: typeof w.end === 'string' ? w.end : null,
-    alerts: notices(w.alerts),
-    warnings: notices(w.warnings),
     cumulative: isObject(w.cumulative) ? aggregate(w.cumulative, metrics, estimators) : null
   }));
   windows.sort((a, b) => a.index - b.index);
@@ -288,15 +300,31 @@ export function parseMonitorPayload(data: unknown, trans: TranslationBundle): IM
   const triggers = (Array.isArray(data.triggers) ? data.triggers : []).filter(isObject).map(t => ({
     pipeline: str(t.pipeline),
     on: str(t.on),
-    cooldown: typeof t.cooldown === 'string' ? t.cooldown : null,
+    labels: num(t.labels),
+    cooldown: typeof t.cooldown === 'string' ? t.cooldown : num(t.cooldown_seconds) !== null ? formatSeconds(num(t.cooldown_seconds)!) : null,
     approval: t.approval !== false,
-    last_fired: typeof t.last_fired === 'string' ? t.last_fired : null,
+    last_fired:
+      typeof t.last_fired === 'string'
+        ? t.last_fired
+        : num(t.last_fired_at) !== null
+          ? new Date(num(t.last_fired_at)! * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z')
+          : null,
     state: str(t.state)
   }));
   return { version, monitor, windows, messages, triggers };
 }
 
 // -- words ------------------------------------------------------------------------------------------
+
+/** A duration in its largest whole unit: 86400 → '1 d', 21600 → '6 h', 90 → '90 s'. */
+export function formatSeconds(seconds: number): string {
+  for (const [unit, size] of [['d', 86400], ['h', 3600], ['min', 60]] as [string, number][]) {
+    if (seconds >= size && seconds % size === 0) {
+      return `${seconds / size} ${unit}`;
+    }
+  }
+  return `${Number(seconds.toPrecision(3))} s`;
+}
 
 /** The metric's name as the panel writes it. */
 export function metricLabel(metric: string, trans: TranslationBundle): string {
@@ -565,11 +593,12 @@ export function windowRow(payload: IMonitorPayload, window: IWindow, metric: str
     threshold: formatThreshold(m?.threshold ?? null, metric),
     alert: !!m?.alert,
     conceptDrift: !!m?.concept_drift,
-    // Alerts and warnings are judged per window; the cumulative view repeats them only for its verdicts.
-    notices: perWindow
+    // The cumulative view shows what Python judged on the cumulative sums (or, from a payload
+    // without them, the cumulative verdicts in words).
+    notices: perWindow || agg?.alerts
       ? [
-          ...window.alerts.filter(mine).map(a => ({ kind: a.kind, level: 'alert' as const, message: a.message })),
-          ...window.warnings.filter(mine).map(w => ({ kind: w.kind, level: 'warning' as const, message: w.message }))
+          ...(agg?.alerts ?? []).filter(mine).map(a => ({ kind: a.kind, level: 'alert' as const, message: a.message })),
+          ...(agg?.warnings ?? []).filter(mine).map(w => ({ kind: w.kind, level: 'warning' as const, message: w.message }))
         ]
       : [
           ...(m?.alert ? [{ kind: 'performance', level: 'alert' as const, message: trans.__('past its threshold (cumulative)') }] : []),
@@ -651,10 +680,7 @@ export function chartRows(payload: IMonitorPayload, metric: string, mode: ViewMo
         rows.thresholds.push({ index, label, side: side === 'lower' ? trans.__('lower threshold') : trans.__('upper threshold'), value });
       }
     }
-    const messages =
-      mode === 'window'
-        ? window.alerts.filter(a => a.metric === null || a.metric === metric).map(a => a.message)
-        : [];
+    const messages = (agg?.alerts ?? []).filter(a => a.metric === null || a.metric === metric).map(a => a.message);
     if (m.alert || m.concept_drift || messages.length) {
       rows.alerts.push({
         index,

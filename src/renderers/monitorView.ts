@@ -313,7 +313,9 @@ export class MonitorView {
     }
     for (const t of p.triggers) {
       const words = [
-        trans.__('On %1, run pipeline %2', t.on, t.pipeline),
+        t.on === 'labels' && t.labels !== null
+          ? trans.__('Every %1 new labels, run pipeline %2', t.labels.toLocaleString(), t.pipeline)
+          : trans.__('On %1, run pipeline %2', t.on, t.pipeline),
         t.cooldown ? trans.__('at most once per %1', t.cooldown) : '',
         t.approval ? trans.__('after approval in the Pipelines panel') : trans.__('without approval'),
         t.state ? trans.__('now %1', t.state) : '',

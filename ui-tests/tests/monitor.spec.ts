@@ -5,6 +5,7 @@
  * more batches and realized values (and concept drift) after feedback, and the
  * Monitors sidebar lists it and opens it in a tab that follows the store.
  */
+import * as fs from 'fs';
 import * as nodePath from 'path';
 
 import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
@@ -12,6 +13,7 @@ import { expect, IJupyterLabPageFixture, test } from '@jupyterlab/galata';
 import { createNotebook, runCell } from './helpers';
 
 const MONITORS_ID = 'plumbline-monitors';
+const EXAMPLES = nodePath.resolve(__dirname, '..', '..', 'examples');
 
 // Daily windows: P(y|x) changes on day 4 (seen once its labels arrive), a covariate shift from
 // day 5 (rows nearer the decision boundary) lowers the estimate below its threshold before any
@@ -236,10 +238,6 @@ test.describe('Plumbline monitors', () => {
     await expect(toast.locator('.jp-toast-button', { hasText: 'Open' })).toBeVisible();
     await toast.getByTitle('Hide notification').click();
     await expect(toast).toHaveCount(0);
-    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
-      await page.waitForTimeout(800); // the chart's redraw at the tab's width
-      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'monitor-panel.png') });
-    }
     await view.locator('button.jp-Plumbline-monitorMode[data-mode="cumulative"]').click();
     await expect(view).toHaveAttribute('data-mode', 'cumulative');
     await expect(view.locator('tr.jp-Plumbline-monitorWindow').first().locator('td').nth(1)).toHaveText((12000).toLocaleString('en-US'));
@@ -263,3 +261,50 @@ test.describe('Plumbline monitors', () => {
     await expect(page.locator('.jp-Plumbline-monitorTab .jp-Plumbline-monitor')).toHaveAttribute('data-windows', '8');
   });
 });
+
+test.describe('README screenshot of the monitor', () => {
+  test.use({ viewport: { width: 1440, height: 900 } });
+
+  test('the demo notebook\'s monitor cells as they are, then nightly scoring as scoring.ipynb does it', async ({ page, tmpPath }) => {
+    const demo = JSON.parse(fs.readFileSync(nodePath.join(EXAMPLES, 'demo.ipynb'), 'utf-8'));
+    const scoring = JSON.parse(fs.readFileSync(nodePath.join(EXAMPLES, 'scoring.ipynb'), 'utf-8'));
+    const source = (cell: any) => (Array.isArray(cell.source) ? cell.source.join('') : cell.source) as string;
+    // The demo's monitoring cells: the monitor, three days scored, two days' labels.
+    const start = demo.cells.findIndex((c: any) => c.cell_type === 'code' && source(c).includes('plumbline.monitor('));
+    expect(start).toBeGreaterThan(0);
+    const cells = demo.cells.slice(start, start + 3).map(source);
+    expect(cells[1]).toContain('log_predictions');
+    expect(cells[2]).toContain('log_feedback');
+    // Eight nightly runs of scoring.ipynb: the next day scored, the day before labelled.
+    const nightly = source(scoring.cells.find((c: any) => c.cell_type === 'code'));
+    expect(nightly).toContain("plumbline.monitor('delay-model')");
+    cells.push(`for night in range(8):\n${nightly.split('\n').map(line => `    ${line}`).join('\n')}\nmon.refresh()`);
+    expect(await page.contents.uploadContent(fs.readFileSync(nodePath.join(EXAMPLES, 'flights_sim.py'), 'utf-8'), 'text', `${tmpPath}/flights_sim.py`)).toBe(true);
+    await createNotebook(page, tmpPath, cells.map(() => ''));
+    for (const [i, code] of cells.entries()) {
+      await setSource(page, i, code);
+    }
+    for (let i = 0; i < cells.length; i++) {
+      await runCell(page, i);
+    }
+    const last = page.locator('.jp-Notebook .jp-Cell').nth(cells.length - 1).locator('.jp-Plumbline-monitorOutput .jp-Plumbline-monitor');
+    await expect(last).toHaveAttribute('data-windows', '11'); // days 10-20
+    // The storm days, once labelled, are flagged as likely concept drift; the estimate did not see them.
+    await expect(last.locator('tr.jp-Plumbline-monitorWindow[data-concept-drift="true"]').first()).toBeVisible();
+
+    await page.sidebar.openTab(MONITORS_ID);
+    await page.locator(`#${MONITORS_ID} .jp-Plumbline-monitorItem[data-monitor="delay-model"]`).click();
+    const view = page.locator('.jp-Plumbline-monitorTab:visible .jp-Plumbline-monitorPanel .jp-Plumbline-monitor');
+    await expect(view).toHaveAttribute('data-windows', '11');
+    await expect(view.locator('.jp-Plumbline-monitorChart svg .mark-symbol path').first()).toBeVisible();
+    // Nothing in front of the panel.
+    for (const toast of await page.locator('.Toastify__toast').all()) {
+      await toast.getByTitle('Hide notification').click();
+    }
+    if (process.env.PLUMBLINE_SCREENSHOT === '1') {
+      await page.waitForTimeout(800); // the chart's redraw at the tab's width
+      await page.screenshot({ path: nodePath.resolve(__dirname, '..', '..', 'docs', 'monitor-panel.png') });
+    }
+  });
+});
+

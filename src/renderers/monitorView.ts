@@ -11,7 +11,7 @@
 import type { TranslationBundle } from '@jupyterlab/translation';
 
 import { ChartTheme, cssVar, ThemedChart } from '../charts/vega';
-import { el } from '../ui/dom';
+import { button, el } from '../ui/dom';
 import {
   estimatorLabel,
   IMonitorPalette,
@@ -26,6 +26,9 @@ import {
   ViewMode,
   windowRow
 } from './monitorModel';
+
+/** Windows the table shows before "Show all". */
+const TABLE_ROWS = 200;
 
 export interface IMonitorViewState {
   mode: ViewMode;
@@ -254,11 +257,21 @@ export class MonitorView {
     }
     table.append(el('thead', '', head));
     const body = el('tbody');
-    for (const window of [...p.windows].reverse()) {
+    const newest = [...p.windows].reverse();
+    const shown = this._allRows ? newest : newest.slice(0, TABLE_ROWS);
+    for (const window of shown) {
       body.append(this._row(windowRow(p, window, metric, mode, trans)));
     }
     table.append(body);
-    return table;
+    if (shown.length === newest.length) {
+      return table;
+    }
+    // A long-running monitor has thousands of windows: the newest first, the rest on demand.
+    const more = button(trans.__('Show all %1 windows', newest.length.toLocaleString()), () => {
+      this._allRows = true;
+      this._table.replaceChildren(this._windowsTable());
+    }, { className: 'jp-Plumbline-monitorMore' });
+    return el('div', '', table, more);
   }
 
   private _row(row: IWindowRow): HTMLElement {
@@ -362,6 +375,7 @@ export class MonitorView {
   private _table: HTMLElement;
   private _modeButtons: HTMLButtonElement[] = [];
   private _select: HTMLSelectElement | null = null;
+  private _allRows = false;
   private _resize: ResizeObserver | null = null;
 }
 

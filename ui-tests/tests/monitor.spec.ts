@@ -34,7 +34,7 @@ def make(n, shift=0.0, flip=0.0):
 X_train, y_train = make(4000)
 X_ref, y_ref = make(8000)
 clf = LogisticRegression().fit(X_train, y_train)
-mon = plumbline.monitor("delay-model", model=clf, reference=(X_ref, y_ref), window="1D")
+mon = plumbline.monitor("daily-model", model=clf, reference=(X_ref, y_ref), window="1D")
 days = pd.date_range("2026-11-23", periods=8, freq="D")
 batches = []
 for d, (day, shift, flip) in enumerate(zip(days, [0, 0, 0.05, 0, 0.3, 0.5, 0.6, 0.65], [0, 0, 0, 0.12, 0, 0, 0, 0])):
@@ -139,6 +139,13 @@ test.describe('Plumbline monitors', () => {
     await output.locator('select.jp-Plumbline-monitorMetric').selectOption('f1');
     await expect(output).toHaveAttribute('data-metric', 'f1');
     await expect(output.locator('.jp-Plumbline-monitorChart svg')).toHaveCount(1);
+    // The dark theme: the chart redraws in it, live.
+    const chart = output.locator('.jp-Plumbline-monitorChart.jp-Plumbline-chart');
+    await expect(chart).toHaveAttribute('data-theme', 'light');
+    await page.theme.setDarkTheme();
+    await expect(chart).toHaveAttribute('data-theme', 'dark');
+    await page.theme.setLightTheme();
+    await expect(chart).toHaveAttribute('data-theme', 'light');
 
     // More batches: two more windows.
     await runCell(page, 1);
@@ -219,10 +226,10 @@ test.describe('Plumbline monitors', () => {
     await page.locator('#modal-command-palette input').fill('Open Monitor');
     await page.locator('#modal-command-palette .lm-CommandPalette-item', { hasText: 'Open Monitor' }).first().click();
     const dialog = page.locator('.jp-Dialog');
-    const tab = page.locator('.jp-Plumbline-monitorTab:visible .jp-Plumbline-monitorPanel[data-monitor="delay-model"]');
+    const tab = page.locator('.jp-Plumbline-monitorTab:visible .jp-Plumbline-monitorPanel[data-monitor="daily-model"]');
     await expect(dialog.or(tab)).toBeVisible();
     if (await dialog.isVisible()) {
-      await dialog.locator('select').selectOption('delay-model');
+      await dialog.locator('select').selectOption('daily-model');
       await dialog.locator('.jp-mod-accept').click();
     }
     await expect(tab).toHaveAttribute('data-state', 'ready');
@@ -230,10 +237,10 @@ test.describe('Plumbline monitors', () => {
     await expect(view).toHaveAttribute('data-windows', '8');
     await expect(view.locator('.jp-Plumbline-monitorChart svg .mark-symbol path').first()).toBeVisible();
     await page.sidebar.openTab(MONITORS_ID);
-    const item = page.locator(`#${MONITORS_ID} .jp-Plumbline-monitorItem[data-monitor="delay-model"]`);
+    const item = page.locator(`#${MONITORS_ID} .jp-Plumbline-monitorItem[data-monitor="daily-model"]`);
     await expect(item).toHaveAttribute('data-status', 'alert');
     // The page saw the monitor turn to alert: a notification says so, with an Open action.
-    const toast = page.locator('.Toastify__toast', { hasText: 'Monitor delay-model: alert' });
+    const toast = page.locator('.Toastify__toast', { hasText: 'Monitor daily-model: alert' });
     await expect(toast).toBeVisible();
     await expect(toast.locator('.jp-toast-button', { hasText: 'Open' })).toBeVisible();
     await toast.getByTitle('Hide notification').click();

@@ -245,11 +245,13 @@ def _finite(x):
     return x if math.isfinite(x) else None
 
 
-def _band(value, var, z=BAND_Z, lo=0.0, hi=1.0):
+def _band(value, var, z=BAND_Z, lo=0.0, hi=1.0, gap=0.0):
+    """value ± z·sqrt(var), widened on one side by ``gap`` (the signed distance to another estimate)."""
     if value is None or var is None:
         return {"value": _finite(value), "lower": None, "upper": None}
     half = z * math.sqrt(max(var, 0.0))
-    return {"value": _finite(value), "lower": _finite(max(lo, value - half)), "upper": _finite(min(hi, value + half))}
+    return {"value": _finite(value), "lower": _finite(max(lo, value + min(gap, 0.0) - half)),
+            "upper": _finite(min(hi, value + max(gap, 0.0) + half))}
 
 
 def _jackknife(values: list) -> float:
@@ -338,19 +340,23 @@ class _Encoder:
                 rank = np.empty(len(groups))
                 rank[np.argsort(rates, kind="stable")] = np.arange(len(groups))
                 self.kinds[name] = "categorical"
-                self.maps[name] = (pd.Index(list(cats[top])), rank, set(cats.tolist()), pd.Index(cats.tolist()))
+                self.maps[name] = (pd.Index(list(cats[top])), rank, pd.Index(cats.tolist()))
 
-    def transform(self, frame):
+    def transform(self, frame, first=None):
+        """(X float32 C-contiguous, outside bool); with ``first``, that column comes before the features."""
         import pandas as pd
 
         n = len(frame)
-        X = np.empty((n, len(self.columns)), dtype=np.float32)
+        lead = 0 if first is None else 1
+        X = np.empty((n, len(self.columns) + lead), dtype=np.float32)
+        if first is not None:
+            X[:, 0] = first
         outside = np.zeros(n, dtype=bool)
         missing = [c for c in self.columns if c not in frame.columns]
         if missing:
             raise EstimationError(f"features are missing column(s) {', '.join(map(str, missing))} that the "
                                   f"reference had ({', '.join(map(str, self.columns))}); pass the same columns")
-        for j, name in enumerate(self.columns):
+        for j, name in enumerate(self.columns, start=lead):
             col = frame[name]
             if self.kinds[name] == "numeric":
                 if not (pd.api.types.is_bool_dtype(col) or pd.api.types.is_numeric_dtype(col)):
@@ -360,7 +366,7 @@ class _Encoder:
                 outside |= (v < lo) | (v > hi)
                 X[:, j] = v
             else:
-                top, rank, _seen, seen_index = self.maps[name]
+                top, rank, seen_index = self.maps[name]
                 codes, uniques = pd.factorize(col, use_na_sentinel=False)  # hashing: ~1 ms per 100k rows
                 uniq = np.asarray(uniques, dtype=object)
                 uniq = np.where(pd.isna(uniq), "(missing)", uniq).astype(str).astype(object)
@@ -414,39 +420,30 @@ class ClassifierReference:
         # Score bins: unions of grid cells at reference quantiles, the decision threshold one of the edges.
         self.t_cell = int(math.ceil(self.threshold * CELLS - 1e-9))  # pred = 1 from this cell on
         qs = np.rint(np.quantile(p, np.linspace(0, 1, SCORE_BINS + 1)[1:-1]) * CELLS).astype(np.int64)
-        starts = np.unique(np.append(qs[(qs > 0) & (qs < CELLS)], self.t_cell))  # cells where a new bin starts
-        self.cell_bin = np.searchsorted(starts, np.arange(CELLS), side="right").astype(np.int64)
-        self.B = len(starts) + 1
-        self.bt = int(self.cell_bin[self.t_cell])  # bins >= bt predict 1
-        centres = (np.arange(CELLS) + 0.5) / CELLS
+        self.starts = np.unique(np.append(qs[(qs > 0) & (qs < CELLS)], self.t_cell))  # cells where a bin starts
+        self.B = len(self.starts) + 1
 
         # Cross-fitted isotonic calibration.
         folds = StratifiedKFold(FOLDS, shuffle=True, random_state=int(rng.integers(1 << 31)))
-        self.fold_of = np.empty(n, dtype=np.int8)
         oof = np.empty(n)
         fold_cal = []
         for k, (train, test) in enumerate(folds.split(p, y)):
             iso = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p[train], y[train])
             fold_cal.append((iso.X_thresholds_.copy(), iso.y_thresholds_.copy()))
             oof[test] = np.interp(p[test], *fold_cal[-1])
-            self.fold_of[test] = k
         full = IsotonicRegression(y_min=0.0, y_max=1.0, out_of_bounds="clip").fit(p, y)
         self.ece_before = _ece(p, y)
         self.ece_after = _ece(oof, y)
         self.calibrated = bool(self.ece_after < self.ece_before)
-        if self.calibrated:
-            self.calibrators = [(full.X_thresholds_.copy(), full.y_thresholds_.copy())] + fold_cal
-            self.tables = np.stack([np.interp(centres, x, v) for x, v in self.calibrators])  # (K + 1, CELLS)
-        else:
-            self.calibrators = None
-            self.tables = np.tile(centres, (FOLDS + 1, 1))
-        ref_p = oof if self.calibrated else p  # honest reference p: each row by a calibrator that did not see it
+        self.calibrators = [(full.X_thresholds_.copy(), full.y_thresholds_.copy())] + fold_cal if self.calibrated \
+            else None
+        self._derive()
+        # Honest reference p: each row calibrated by the fold calibrator that did not see it.
+        ref_p = oof if self.calibrated else self.tables[0][self._cells(p)]
 
         # Reference realized metrics, per-row variances (thresholds), cross-fitted CBPE on the reference.
         bins = self._bins(p)
         pred = bins >= self.bt
-        ref_p = self.tables[0][self._cells(p)] if not self.calibrated else ref_p
-        self.threshold_used = self.t_cell / CELLS
         self._ref_bins = {"n": np.bincount(bins, minlength=self.B).astype(float),
                           "y": np.bincount(bins, weights=y, minlength=self.B)}
         self.reference_realized = self._realized(self._ref_bins["n"], self._ref_bins["y"])
@@ -497,12 +494,27 @@ class ClassifierReference:
         self._layout()
         return self
 
+    def _derive(self):
+        """The lookup tables over score cells (rebuilt on load rather than saved: 3 MB)."""
+        self.cell_bin = np.searchsorted(self.starts, np.arange(CELLS), side="right").astype(np.int64)
+        self.bt = int(self.cell_bin[self.t_cell])  # bins >= bt predict 1
+        centres = (np.arange(CELLS) + 0.5) / CELLS
+        if self.calibrators is not None:  # (K + 1, CELLS): the full calibrator, then the fold calibrators
+            self.tables = np.stack([np.interp(centres, x, v) for x, v in self.calibrators])
+        else:
+            self.tables = np.tile(centres, (FOLDS + 1, 1))
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        for name in ("cell_bin", "tables"):
+            state.pop(name, None)
+        return state
+
     def _tree_input(self, p, frame):
-        cols = [p.astype(np.float32)[:, None]]
-        if frame is not None:
-            X, _ = self.encoder.transform(frame)
-            cols.append(X)
-        return np.hstack(cols)
+        if frame is None:
+            return np.ascontiguousarray(p, dtype=np.float32)[:, None]
+        X, _ = self.encoder.transform(frame, first=p)
+        return X
 
     def _outside(self, frame):
         if frame is None or self.encoder is None:
@@ -510,7 +522,7 @@ class ClassifierReference:
         return self.encoder.transform(frame)[1]
 
     def _buckets(self, X, pred, outside):
-        leaf = self.leaf_index[self.tree.apply(X)]
+        leaf = self.leaf_index[self.tree.tree_.apply(np.ascontiguousarray(X, dtype=np.float32))]
         bucket = leaf.astype(np.int16) * 2 + pred.astype(np.int16)
         if outside is not None and outside.any():
             bucket[outside] = self.G + pred[outside].astype(np.int16)
@@ -548,12 +560,11 @@ class ClassifierReference:
         if self.encoder is not None and frame is None:
             raise EstimationError("the reference was fitted with features, so row_state needs them too: pass the "
                                   f"same columns ({', '.join(map(str, self.encoder.columns))})")
-        cols = [score[:, None]]
         outside = None
         if self.encoder is not None:
-            X, outside = self.encoder.transform(frame)
-            cols.append(X)
-        X = np.hstack(cols) if len(cols) > 1 else cols[0]
+            X, outside = self.encoder.transform(frame, first=score)
+        else:
+            X = score[:, None]
         bucket = self._buckets(X, pred.astype(bool), outside)
         return {"score": score, "pred": pred, "bucket": bucket}
 
@@ -733,14 +744,13 @@ class ClassifierReference:
         lpf = self._get(row, "lpf").reshape(FOLDS + 1, 2)
         realized = self._realized(ln, ly) if labels > 0 else None
         labelled_cbpe = self._labelled_cbpe(ln, lp, lpq, lpf, cbpe) if labels >= MIN_LABELS else None
-        shift = {}
         for m in CLASSIFICATION_METRICS:
             value, var, _cal = cbpe[m]
             iv, ivar = iw[m]
-            # Covariate-shift term: CBPE assumes P(y | score) is the reference's; the importance-weighted
-            # estimate conditions on the features too, so their gap estimates CBPE's bias in this window.
-            shift[m] = (iv - value) ** 2 if (reliable and iv is not None and value is not None) else 0.0
-            cb = _band(value, None if var is None else var + shift[m])
+            # CBPE assumes P(y | score) is the reference's; the importance-weighted estimate conditions on the
+            # features too. Where they disagree the band reaches the other estimate (when that one is reliable).
+            gap = (iv - value) if (reliable and iv is not None and value is not None) else 0.0
+            cb = _band(value, var, gap=gap)
             ib = _band(iv, ivar)
             ib.update({"ess": _finite(extra["ess"]), "extrapolation": _finite(extra["extrapolation"]),
                        "reliable": bool(reliable)})
@@ -765,8 +775,8 @@ class ClassifierReference:
                 rv = realized[m][0]
                 ev, evar = labelled_cbpe[m]
                 if rv is not None and ev is not None and evar is not None:
-                    half = BAND_Z * math.sqrt(max(evar + shift[m], 0.0))
-                    if abs(rv - ev) > half:
+                    half = BAND_Z * math.sqrt(max(evar, 0.0))
+                    if rv < ev + min(gap, 0.0) - half or rv > ev + max(gap, 0.0) + half:
                         entry["concept_drift"] = True
                         alerts.append({"kind": "concept_drift", "metric": m, "message": CONCEPT_DRIFT_MESSAGE})
             metrics[m] = entry
@@ -863,13 +873,13 @@ class ClassifierReference:
             metrics[m] = {"realized": _finite(self.reference_realized[m][0]), "cbpe": _finite(self.reference_cbpe.get(m)),
                           "iw": _finite(self.reference_iw[m][0]), "threshold": self.thresholds[m]}
         return {"rows": int(self.n_ref), "calibrated": bool(self.calibrated), "ece_before": _finite(self.ece_before),
-                "ece_after": _finite(self.ece_after), "threshold": self.threshold, "window_rows": self.window_rows,
+                "ece_after": _finite(self.ece_after), "threshold": self.t_cell / CELLS, "window_rows": self.window_rows,
                 "buckets": int(self.supported.sum()), "extrapolation": _finite(self.reference_extrapolation),
                 "metrics": metrics}
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        pickle.dump({"format": FORMAT, "kind": self.kind, "state": self.__dict__}, buf, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"format": FORMAT, "kind": self.kind, "state": self.__getstate__()}, buf, protocol=pickle.HIGHEST_PROTOCOL)
         return buf.getvalue()
 
     @classmethod
@@ -885,6 +895,8 @@ class ClassifierReference:
                                   "fit the reference again")
         self = cls.__new__(cls)
         self.__dict__.update(obj["state"])
+        if hasattr(self, "_derive"):
+            self._derive()
         return self
 
 

@@ -29,7 +29,7 @@ from . import flights_scenarios as fs
 # mean absolute error of the estimate against the realized value. The 0.0084 / 0.0051 were measured
 # on other batches; on these NannyML reaches the figures below. Both CBPEs refit the same isotonic calibrator on
 # the whole reference for the point estimate; ours reads scores on a 1/65536 grid, hence the 1e-4 allowance.
-NANNYML_MAE = {"accuracy": 0.00812, "f1": 0.00827}
+NANNYML_MAE = {"accuracy": 0.008119, "f1": 0.008270}
 GRID_ALLOWANCE = 1e-4
 
 

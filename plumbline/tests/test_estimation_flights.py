@@ -165,6 +165,32 @@ def test_aggregates_are_additive_and_survive_persistence(reference, shifted):
     assert empty["predictions"] == 0 and empty["metrics"]["accuracy"]["cbpe"] is None
 
 
+def test_partial_random_labels_give_realized_values_without_label_bias(reference, shifted):
+    batches, _ = shifted
+    rng = np.random.default_rng(11)
+    agg = np.zeros((len(batches), reference.aggregate_length))
+    for i, b in enumerate(batches):
+        state = reference.row_state(b.proba, b.frame[fs.FEATURES])
+        reference.add_predictions(agg, i, state)
+        few = rng.choice(len(b.proba), 50, replace=False)
+        reference.add_labels(agg, i, {k: v[few] for k, v in state.items()}, b.frame["y"].to_numpy()[few])
+        out = reference.summarize(agg[i]).to_json()
+        assert [w["kind"] for w in out["warnings"]] == ["few_labels"]
+        assert out["metrics"]["accuracy"]["realized"]["labels"] == 50
+        assert not any(out["metrics"][m]["concept_drift"] for m in CLASSIFICATION_METRICS)  # too few to tell
+        rest = np.setdiff1d(rng.choice(len(b.proba), 3_000, replace=False), few)
+        reference.add_labels(agg, i, {k: v[rest] for k, v in state.items()}, b.frame["y"].to_numpy()[rest])
+        out = reference.summarize(agg[i]).to_json()
+        assert not out["warnings"], out["warnings"]  # a random sample: no label_bias
+        labelled = np.union1d(few, rest)
+        exact = exact_realized(b.frame["y"].to_numpy()[labelled], b.proba[labelled])
+        assert out["metrics"]["accuracy"]["realized"]["value"] == pytest.approx(exact["accuracy"], abs=1e-12)
+        assert out["coverage"] == pytest.approx(len(labelled) / len(b.proba))
+        # the realized interval of 3,000 labels is wider than the band of the 10,000-row estimate
+        r, c = out["metrics"]["accuracy"]["realized"], out["metrics"]["accuracy"]["cbpe"]
+        assert r["upper"] - r["lower"] > 0.5 * (c["upper"] - c["lower"])
+
+
 def test_real_months_flat_estimate_and_concept_drift_exactly_where_realized_leaves_the_band(scenario):
     weeks = fs.weekly_batches()
     assert len(weeks) == 22

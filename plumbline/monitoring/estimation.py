@@ -21,7 +21,10 @@ Classification (``ClassifierReference``), binary, from the model's raw P(y = 1):
   the realized metric given p** (delta method on the confusion sums; Hanley–McNeil for AUC) **plus
   the calibrator's own variance**: the aggregate keeps the sums of every fold calibrator too, and
   their spread gives a grouped-jackknife variance ``(K − 1)/K · Σ(θ_k − θ̄)²``. NannyML's SE ignores
-  the calibrator.
+  the calibrator. CBPE assumes P(y | score) is the reference's; where the importance-weighted
+  estimate (which also conditions on the features) disagrees and is reliable, the band is widened on
+  that side to reach it: ``[min(cbpe, iw) − z·SE, max(cbpe, iw) + z·SE]`` — the disagreement is an
+  estimate of CBPE's covariate-shift bias that NannyML's band cannot show.
 * **Importance-weighted** ("iw"). The reference is split in two halves: on the first, a shallow
   decision tree of y on the raw score and the features (categoricals as their ``TOP_CATEGORIES``
   commonest values plus "other", ordered by delay rate) defines buckets, split again by the predicted
@@ -705,7 +708,8 @@ class ClassifierReference:
         supported_rows = float(c[sup].sum())
         ess = supported_rows ** 2 / sw2 if sw2 > 0 else 0.0
         if a is not None:
-            # Hanley–McNeil at the window's size, inflated by the weights (n / ess)
+            # Hanley–McNeil at the window's size (its outcome noise) plus the same at the held-out rows'
+            # effective size (the re-weighted rates' own noise): var · (1 + n / ess)
             P, N = max(tp + fn, 1e-9), max(total - tp - fn, 1e-9)
             q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
             var = (a * (1 - a) + (P - 1) * (q1 - a * a) + (N - 1) * (q2 - a * a)) / (P * N)

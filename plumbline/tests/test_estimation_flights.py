@@ -349,3 +349,44 @@ def test_bad_inputs_raise_clear_errors(scenario, case):
             ref.row_state(p, X.drop(columns=["origin"]))
         with pytest.raises(EstimationError, match="needs them too"):
             ref.row_state(p)
+
+
+def test_calibration_is_skipped_when_it_does_not_lower_the_error(scenario, reference):
+    # Scores already calibrated on these very rows (in-sample isotonic): cross-fitted recalibration cannot beat them.
+    y = scenario.reference["y"].to_numpy()
+    calibrated = reference.tables[0][reference._cells(scenario.reference_proba)]
+    ref = ClassifierReference.fit(calibrated, y, None, window_rows=fs.BATCH_ROWS)
+    summary = ref.reference_summary()
+    assert summary["calibrated"] is False and summary["ece_after"] >= summary["ece_before"]
+    b = fs.covariate_shift_batches()[2]
+    p = reference.tables[0][reference._cells(b.proba)]
+    agg = np.zeros((1, ref.aggregate_length))
+    state = ref.row_state(p)
+    ref.add_predictions(agg, 0, state)
+    out = ref.summarize(agg[0]).to_json()
+    no_nan(out)
+    assert out["metrics"]["accuracy"]["realized"] is None and out["labels"] == 0
+    ref.add_labels(agg, 0, state, b.frame["y"].to_numpy())
+    out = ref.summarize(agg[0]).to_json()
+    acc = out["metrics"]["accuracy"]
+    assert acc["realized"]["value"] == pytest.approx(exact_realized(b.frame["y"].to_numpy(), p)["accuracy"], abs=1e-12)
+    assert acc["cbpe"]["lower"] <= acc["realized"]["value"] <= acc["cbpe"]["upper"]
+    # no calibrator, so no calibrator variance in the band
+    from plumbline.monitoring.estimation import FOLDS
+
+    sp = ref._get(agg[0], "sp").reshape(FOLDS + 1, ref.B)
+    assert all(part[2] == 0.0 for part in ref._cbpe(ref._get(agg[0], "n"), sp, ref._get(agg[0], "spq")).values())
+
+
+def test_regressor_bad_inputs(scenario):
+    y = scenario.reference["delay"].to_numpy(dtype=float)[:3_000]
+    pred = np.full(3_000, y.mean())
+    X = scenario.reference[["hour", "distance"]].iloc[:3_000]
+    bad = pred.copy()
+    bad[7] = np.nan
+    with pytest.raises(EstimationError, match=r"y_pred has 1 NaN.*row 7"):
+        RegressorReference.fit(bad, y, X, window_rows=1_000)
+    with pytest.raises(EstimationError, match="length mismatch"):
+        RegressorReference.fit(pred, y[:-5], X, window_rows=1_000)
+    with pytest.raises(EstimationError, match="at least 5,000"):
+        RegressorReference.fit(pred, y, X, window_rows=5_000)

@@ -23,7 +23,7 @@ What it does, in one run (conventions: bench/README.md):
 3. **Speed**: ``row_state`` + ``add_predictions`` per 100,000 predictions (with the 5 features, and
    score only), ``add_labels`` per 100,000 labels and ``summarize`` of one window, beside the model's
    own ``predict_proba`` on the same rows (the baseline: the cost a monitor's user pays anyway).
-   Target: row_state + add_predictions ≤ 15 ms per 100,000 (≥ 1,000,000 predictions/s... with room).
+   Target: row_state + add_predictions ≤ 15 ms per 100,000 (the monitor logs ≥ 1,000,000 predictions/s in all).
 
 NannyML runs from ``~/.cache/plumbline-bench/nannyml-0.13.1`` (``--peer-cache``), created with
 ``python -m venv`` and ``pip install nannyml==0.13.1`` the first time (as ``bench/drift.py`` does),
@@ -35,7 +35,6 @@ Nothing is asserted on time; exit status 1 if a check fails, 2 if the benchmark 
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import platform
@@ -205,8 +204,9 @@ def report(name, batches, found) -> bool:
             errs = [abs(est[i][m]["value"] - realized[i][m]) for i in range(k)
                     if est[i][m]["value"] is not None and np.isfinite(realized[i][m])]
             cells.append(f"{np.mean(errs):14.5f}" if errs else f"{'—':>14}")
-        held = sum(est[i]["accuracy"]["lower"] is not None and
-                   est[i]["accuracy"]["lower"] <= realized[i]["accuracy"] <= est[i]["accuracy"]["upper"] for i in range(k))
+        held = sum(est[i]["accuracy"]["lower"] is not None
+                   and est[i]["accuracy"]["lower"] <= realized[i]["accuracy"] <= est[i]["accuracy"]["upper"]
+                   for i in range(k))
         alerts = sum(bool(est[i]["accuracy"].get("alert")) for i in range(k))
         print(f"   {method:<22}" + "".join(cells) + f"{held:>11} of {k:<3}{alerts:>15}")
     floor = [np.mean([found["noise"][i][m] for i in range(k)]) for m in METRICS]
@@ -238,7 +238,7 @@ def speed(rounds: int, seed: int) -> bool:
     import numpy as np
     import pandas as pd
 
-    from plumbline.monitoring.estimation import ClassifierReference
+    from plumbline.monitoring.estimation import ClassifierReference, RegressorReference
     from plumbline.tests import flights_scenarios as fs
 
     s = fs.january()
@@ -251,6 +251,11 @@ def speed(rounds: int, seed: int) -> bool:
     with_features = ClassifierReference.fit(s.reference_proba, s.reference["y"].to_numpy(), s.reference[fs.FEATURES],
                                             window_rows=10_000)
     score_only = ClassifierReference.fit(s.reference_proba, s.reference["y"].to_numpy(), None, window_rows=10_000)
+    # A regressor of the delay in minutes (any prediction times the same: 60 × the classifier's score here).
+    numeric = ["hour", "weekday", "distance"]
+    regressor = RegressorReference.fit(60 * s.reference_proba, np.clip(s.reference["delay"].to_numpy(float), -30, 120),
+                                       s.reference[numeric], window_rows=10_000)
+    agg_reg = np.zeros((4, regressor.aggregate_length))
     windows = rng.integers(0, 4, 100_000)  # a batch spread over 4 windows
     agg = np.zeros((4, with_features.aggregate_length))
     agg_score = np.zeros((4, score_only.aggregate_length))
@@ -261,6 +266,9 @@ def speed(rounds: int, seed: int) -> bool:
 
     def log_score_only():
         score_only.add_predictions(agg_score, windows, score_only.row_state(proba))
+
+    def log_regressor():
+        regressor.add_predictions(agg_reg, windows, regressor.row_state(60 * proba, frame[numeric]))
 
     def label():
         with_features.add_labels(agg, windows, state, y)
@@ -273,6 +281,7 @@ def speed(rounds: int, seed: int) -> bool:
 
     variants = {"row_state + add_predictions (5 features)": log_with_features,
                 "row_state + add_predictions (score only)": log_score_only,
+                "regressor row_state + add_predictions (3)": log_regressor,
                 "add_labels": label, "summarize one window": summarize,
                 "model.predict_proba (baseline)": predict}
     times = {name: [] for name in variants}
@@ -280,6 +289,7 @@ def speed(rounds: int, seed: int) -> bool:
         fn()
     agg[:] = 0
     agg_score[:] = 0
+    agg_reg[:] = 0
     order = list(variants)
     shuffle = random.Random(seed)
     for _ in range(rounds):
@@ -296,13 +306,16 @@ def speed(rounds: int, seed: int) -> bool:
         print(f"   {name:<44}{ms(t):8.2f} ms  (p90 {ms(p90(times[name])):6.2f}){rate:>18}"
               + ("" if name.startswith("model") else f"   {t / base:5.2f}x predict_proba"))
     t = median(times["row_state + add_predictions (5 features)"])
-    print(f"   target: row_state + add_predictions <= 15 ms per 100,000 -> {'MET' if t <= 0.015 else 'NOT MET'}")
+    print(f"   target: row_state + add_predictions <= 15 ms per 100,000 -> {'MET' if t <= 0.015 else 'NOT MET'} "
+          "(the regressor's row_state predicts with its two loss models: HistGradientBoosting, "
+          f"{regressor.model_abs.n_iter_} trees each)")
     print(f"   aggregate: {with_features.aggregate_length:,} float64 per window "
           f"({with_features.aggregate_length * 8:,} bytes); score only {score_only.aggregate_length:,}; reference "
           f"{len(with_features.to_bytes()):,} bytes saved")
     expected = 100_000 * rounds
     good = (abs(agg[:, :with_features.B].sum() - expected) < 1e-6
-            and abs(agg_score[:, :score_only.B].sum() - expected) < 1e-6)
+            and abs(agg_score[:, :score_only.B].sum() - expected) < 1e-6
+            and abs(agg_reg[:, regressor.offsets["n"][0]].sum() - expected) < 1e-6)
     print(f"   check: every prediction counted ({expected:,} per variant) -> {'OK' if good else 'FAILED'}")
     return good
 

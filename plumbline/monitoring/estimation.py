@@ -79,6 +79,7 @@ THRESHOLD_Z = 3.0
 REALIZED_Z = 1.959963984540054  # realized intervals: 95%
 MIN_LABELS = 100  # labels a window needs before its realized value is compared with the estimate
 MIN_REFERENCE = 2_000
+LOSS_TREES = 25  # boosting iterations of each DLE loss model: row_state predicts with both, so they stay small
 TREE_LEAVES = 48
 TOP_CATEGORIES = 24
 MIN_BUCKET_ROWS = 30
@@ -860,7 +861,8 @@ class ClassifierReference:
             return None
         col = lab + unl
         e_l, e_u = col * L / (L + U), col * U / (L + U)
-        chi2 = float((((lab - e_l) ** 2) / np.maximum(e_l, 1e-12)).sum() + (((unl - e_u) ** 2) / np.maximum(e_u, 1e-12)).sum())
+        chi2 = float(((lab - e_l) ** 2 / np.maximum(e_l, 1e-12)).sum()
+                     + ((unl - e_u) ** 2 / np.maximum(e_u, 1e-12)).sum())
         p = float(chdtrc(len(lab) - 1, chi2))
         tv = 0.5 * float(np.abs(lab / L - unl / U).sum())
         if p < BIAS_P and tv > BIAS_MIN_TV:
@@ -883,7 +885,8 @@ class ClassifierReference:
 
     def to_bytes(self) -> bytes:
         buf = io.BytesIO()
-        pickle.dump({"format": FORMAT, "kind": self.kind, "state": self.__getstate__()}, buf, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump({"format": FORMAT, "kind": self.kind, "state": self.__getstate__()}, buf,
+                    protocol=pickle.HIGHEST_PROTOCOL)
         return buf.getvalue()
 
     @classmethod
@@ -905,6 +908,18 @@ class ClassifierReference:
 
 
 # -- regression -----------------------------------------------------------------------------------------
+
+_CONTROLLER = []
+
+
+def _one_thread():
+    """A context in which OpenMP (the loss models' predictions) uses one thread."""
+    if not _CONTROLLER:
+        from threadpoolctl import ThreadpoolController
+
+        _CONTROLLER.append(ThreadpoolController())
+    return _CONTROLLER[0].limit(limits=1, user_api="openmp")
+
 
 
 class RegressorReference:
@@ -941,7 +956,8 @@ class RegressorReference:
         X = self._input(yp, frame)
         folds = KFold(FOLDS, shuffle=True, random_state=int(rng.integers(1 << 31)))
         oof_a, oof_s = np.empty(n), np.empty(n)
-        params = dict(max_iter=100, learning_rate=0.1, max_leaf_nodes=31, random_state=int(rng.integers(1 << 31)))
+        params = dict(max_iter=LOSS_TREES, learning_rate=0.2, max_leaf_nodes=15, early_stopping=False,
+                      random_state=int(rng.integers(1 << 31)))
         for train, test in folds.split(X):
             ma = HistGradientBoostingRegressor(**params).fit(X[train], np.abs(err[train]))
             ms = HistGradientBoostingRegressor(**params).fit(X[train], err[train] ** 2)
@@ -957,7 +973,8 @@ class RegressorReference:
         self.reference_realized = {"mae": float(np.mean(np.abs(err))), "rmse": float(np.sqrt(np.mean(err ** 2)))}
         self.reference_dle = {"mae": float(oof_a.mean()), "rmse": float(np.sqrt(oof_s.mean()))}
         mse = float(np.mean(err ** 2))
-        self.per_row_var = {"mae": float(np.var(np.abs(err))), "rmse": float(np.var(err ** 2) / (4 * mse)) if mse > 0 else 0.0}
+        self.per_row_var = {"mae": float(np.var(np.abs(err))),
+                            "rmse": float(np.var(err ** 2) / (4 * mse)) if mse > 0 else 0.0}
         self.thresholds = {m: _threshold_of(v, self.per_row_var[m], n, self.window_rows, side="upper", hi=math.inf)
                            for m, v in self.reference_realized.items()}
         # extrapolation buckets: deciles of the predicted absolute loss; the last bucket: outside the support
@@ -988,8 +1005,9 @@ class RegressorReference:
         if self.encoder is not None and frame is None:
             raise EstimationError("the reference was fitted with features, so row_state needs them too")
         X = self._input(yp, frame)
-        a = np.maximum(self.model_abs.predict(X), 0).astype(np.float32)
-        s = np.maximum(self.model_sq.predict(X), 0).astype(np.float32)
+        with _one_thread():  # OpenMP's threads wait on each other on a busy machine: 4x slower there
+            a = np.maximum(self.model_abs.predict(X), 0).astype(np.float32)
+            s = np.maximum(self.model_sq.predict(X), 0).astype(np.float32)
         bucket = np.searchsorted(self.loss_edges, a).astype(np.int16)
         if self.encoder is not None:
             outside = self.encoder.transform(frame)[1]
@@ -1046,7 +1064,8 @@ class RegressorReference:
                 entry["threshold"] = thr
                 est, var = self._dle(name, n, g["a"][0], g["s"][0])
                 entry["dle"] = _band(est, var, lo=0.0, hi=math.inf)
-                if thr["upper"] is not None and entry["dle"]["lower"] is not None and entry["dle"]["lower"] > thr["upper"]:
+                band = entry["dle"]
+                if thr["upper"] is not None and band["lower"] is not None and band["lower"] > thr["upper"]:
                     entry["alert"] = True
                     alerts.append({"kind": "performance", "metric": name, "message": (
                         f"estimated {name} {est:.4g} (band {entry['dle']['lower']:.4g}–{entry['dle']['upper']:.4g}) "

@@ -292,7 +292,8 @@ def test_regressor_dle_estimates_mae_and_rmse_under_covariate_shift(scenario):
     agg = np.zeros((len(batches), ref.aggregate_length))
     errors = []
     for i, b in enumerate(batches):
-        state = ref.row_state(model.predict(fs.model_input(b.frame, scenario.categories)), b.frame[["hour", "weekday", "distance"]])
+        state = ref.row_state(model.predict(fs.model_input(b.frame, scenario.categories)),
+                              b.frame[["hour", "weekday", "distance"]])
         assert set(state) >= {"pred", "abs_loss_hat", "sq_loss_hat", "bucket"}
         ref.add_predictions(agg, i, state)
         ref.add_labels(agg, i, state, target(b.frame))

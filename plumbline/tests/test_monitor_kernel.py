@@ -49,3 +49,36 @@ def test_a_monitor_shows_its_panel_in_the_cell_and_refuses_a_bad_batch(tmp_path)
     finally:
         conn.close()
     assert notebook == "monitoring.ipynb" and predictions == 1000
+
+
+def test_a_drifted_component_output_asks_for_a_run_through_a_monitor_trigger(tmp_path):
+    store = str(tmp_path / ".plumbline" / "lineage.db")
+    k = Kernel(env={"PLUMBLINE_DB": store}, cwd=str(tmp_path))
+    try:
+        k.load_plumbline("monitoring.ipynb")
+        assert k.execute(SETUP, timeout=120).status == "ok"
+        made = k.execute(
+            "import pandas as pd\nfrom plumbline.tests.test_monitor import _pipeline\n"
+            "_pipeline(mon.store, 'retrain')\n"
+            "try:\n    mon.trigger('retrain', on='drift')\nexcept ValueError as e:\n    print(e)\n"
+            "mon.trigger('retrain', on='drift', component='batch', cooldown='1h')")
+        assert made.status == "ok", made.reply
+        assert "needs component=" in made.stdout
+        meta = {"plumbline": {"component": "batch", "part": "only"}}
+        for shift in (0.0, 0.0, 3.0):
+            ran = k.execute(f"rng = np.random.default_rng(int({shift} * 10) + 1)\n"
+                            f"frame = pd.DataFrame({{'delay': rng.normal(10 + 30 * {shift}, 30, 3000)}})",
+                            metadata=meta)
+            assert ran.status == "ok", ran.reply
+            assert k.execute("import plumbline.kernel as _k; assert _k.recorder().sync(60)", silent=True).status == "ok"
+    finally:
+        k.shutdown()
+    conn = sqlite3.connect(store)
+    try:
+        verdicts = [r[0] for r in conn.execute("SELECT status FROM drift_verdicts ORDER BY created_at")]
+        requests = conn.execute("SELECT pipeline, status, reason FROM trigger_requests").fetchall()
+    finally:
+        conn.close()
+    assert verdicts == ["reference", "ok", "drift"]
+    assert len(requests) == 1 and requests[0][:2] == ("retrain", "awaiting approval")
+    assert "drift of batch's output 'frame'" in requests[0][2]

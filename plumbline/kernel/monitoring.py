@@ -394,6 +394,10 @@ class KernelMonitor:
             hash=digest, path=path, size_bytes=len(data), format_version=VERSION, created_at=time.time()))
         verdict = self._verdict(run, output_id, name, current, snapshot, reference)
         self._write(Store.record_drift, verdict)
+        if verdict.status == "drift":
+            from ..monitoring.triggers import on_drift
+
+            self._write(on_drift, run.component, name, verdict.message)  # monitors' drift triggers
         key = (run.notebook, run.component, name)
         mine = Reference(run.run_id, output_id, current, run.policy.reference)
         self._latest[key] = mine

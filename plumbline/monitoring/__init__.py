@@ -8,7 +8,12 @@
 * ``multivariate.py`` — PCA reconstruction error against the reference;
 * ``display.py`` — the ``application/vnd.plumbline.drift+json`` bundle, Vega-Lite and text;
 * ``storage.py`` — profile files beside the store;
-* ``api.py`` — ``plumbline.drift`` and ``plumbline.profile``.
+* ``api.py`` — ``plumbline.drift`` and ``plumbline.profile``;
+* ``monitor.py`` — ``plumbline.monitor``: predictions and labels into windows kept incrementally;
+* ``estimation.py`` — CBPE, importance-weighted and DLE estimates from a window's sums;
+* ``windowing.py``, ``monitor_files.py`` — windows; the monitor's folder, id index and rows;
+* ``monitor_display.py`` — the ``application/vnd.plumbline.monitor+json`` bundle;
+* ``triggers.py`` — monitor alerts and labels asking for pipeline runs.
 
 Importing this package imports no numpy, pandas, scipy or datasketches: each
 module imports them inside the functions that compute.

@@ -798,18 +798,19 @@ class Monitor:
 
     # -- triggers ------------------------------------------------------------------------
 
-    def trigger(self, pipeline: str, *, on: str = "alert", labels: Optional[int] = None, cooldown: Any = "1D",
-                approval: bool = True) -> dict:
-        """Ask for a run of the promoted pipeline ``pipeline`` on a monitor alert (``on="alert"``) or
-        every ``labels`` new labelled rows (``on="labels"``); at most once per ``cooldown``
-        ("1D", "6h" or seconds). With ``approval`` (the default) the request waits in the
-        Pipelines panel for someone to start it: retraining on bad data unattended is the
-        feedback loop to avoid.
+    def trigger(self, pipeline: str, *, on: str = "alert", labels: Optional[int] = None,
+                component: Optional[str] = None, cooldown: Any = "1D", approval: bool = True) -> dict:
+        """Ask for a run of the promoted pipeline ``pipeline`` on a monitor alert (``on="alert"``),
+        every ``labels`` new labelled rows (``on="labels"``), or a drift verdict on an output of the
+        component ``component`` (``on="drift"``); at most once per ``cooldown`` ("1D", "6h" or
+        seconds). With ``approval`` (the default) the request waits in the Pipelines panel for
+        someone to start it: retraining on bad data unattended is the feedback loop to avoid.
         """
         from . import triggers
 
-        spec = triggers.validate(self.store, pipeline, on=on, labels=labels, cooldown=cooldown)
+        spec = triggers.validate(self.store, pipeline, on=on, labels=labels, cooldown=cooldown, component=component)
         row = self.store.set_monitor_trigger(self.id, pipeline=pipeline, on_event=on, labels=spec["labels"],
+                                             component=spec["component"],
                                              cooldown_seconds=spec["cooldown_seconds"], approval=approval)
         self._triggers_cache = None
         self._save_rows(set())

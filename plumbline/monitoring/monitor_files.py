@@ -22,9 +22,10 @@ import contextlib
 import fcntl
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Iterator, Optional
+
+from .storage import atomic_write
 
 PREDICTIONS = "predictions"
 LABELS = "labels"
@@ -32,19 +33,6 @@ _BATCH = re.compile(r"^(\d{8})\.parquet$")
 
 # Label rows: what became of each.
 JOINED, UNKNOWN, DUPLICATE = 0, 1, 2
-
-
-def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 class MonitorFolder:

@@ -27,6 +27,12 @@ def write(store_dir: str | os.PathLike, data: bytes) -> tuple[str, str]:
     target = Path(store_dir) / relative
     if target.is_file() and target.stat().st_size == len(data):
         return relative, digest
+    atomic_write(target, data)
+    return relative, digest
+
+
+def atomic_write(target: Path, data: bytes) -> None:
+    """``data`` at ``target``, written to a temporary name and renamed: a crash leaves the old file or none."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temporary = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
     try:
@@ -39,7 +45,6 @@ def write(store_dir: str | os.PathLike, data: bytes) -> tuple[str, str]:
         except OSError:
             pass
         raise
-    return relative, digest
 
 
 def read(store_dir: str | os.PathLike, relative: str) -> bytes:

@@ -1,6 +1,9 @@
-"""Monitor triggers: a monitor alert, or N new labelled rows, asks for a run of a promoted pipeline.
+"""Monitor triggers: a monitor alert, a drift alert, or N new labelled rows asks for a run of a promoted pipeline.
 
-Evaluated after every write of the monitor (``Monitor._check_triggers``). A trigger
+Alerts and labels are evaluated after every write of the monitor
+(``Monitor._check_triggers``); a drift trigger names a component, and fires when
+the recorder stores a drift verdict on one of its outputs (``on_drift``, from
+``kernel/monitoring.py``, in a notebook or a pipeline task). A trigger
 fires at most once per cooldown (checked and recorded in one store transaction,
 ``MonitorStore.fire_monitor_trigger``). With approval (the default) it makes a
 request that waits in the Pipelines panel for a person to start or dismiss it
@@ -13,7 +16,7 @@ from __future__ import annotations
 import time
 from typing import Any, Optional
 
-EVENTS = ("alert", "labels")
+EVENTS = ("alert", "drift", "labels")
 
 
 class TriggerError(ValueError):
@@ -37,7 +40,8 @@ def cooldown_seconds(cooldown: Any) -> float:
     return seconds
 
 
-def validate(store, pipeline: Any, *, on: str, labels: Optional[int], cooldown: Any) -> dict:
+def validate(store, pipeline: Any, *, on: str, labels: Optional[int], cooldown: Any,
+             component: Optional[str] = None) -> dict:
     if not isinstance(pipeline, str) or store.pipeline(pipeline) is None:
         names = ", ".join(p["name"] for p in store.pipelines()) or "none yet"
         raise TriggerError(f"there is no promoted pipeline {pipeline!r} (pipelines: {names}); promote the "
@@ -49,7 +53,12 @@ def validate(store, pipeline: Any, *, on: str, labels: Optional[int], cooldown: 
             raise TriggerError("on='labels' needs labels=N: the number of new labelled rows that asks for a run")
     elif labels is not None:
         raise TriggerError("labels=N goes with on='labels'")
-    return {"labels": labels, "cooldown_seconds": cooldown_seconds(cooldown)}
+    if on == "drift":
+        if not isinstance(component, str) or not component:
+            raise TriggerError("on='drift' needs component='<name>': the component whose drifted output asks for a run")
+    elif component is not None:
+        raise TriggerError("component= goes with on='drift'")
+    return {"labels": labels, "component": component, "cooldown_seconds": cooldown_seconds(cooldown)}
 
 
 def describe(store, monitor_id: str) -> list:
@@ -62,6 +71,7 @@ def describe(store, monitor_id: str) -> list:
         request = waiting.get(t["id"])
         cooling = t["last_fired_at"] is not None and time.time() - t["last_fired_at"] < t["cooldown_seconds"]
         out.append({"id": t["id"], "pipeline": t["pipeline"], "on": t["on_event"], "labels": t["labels"],
+                    "component": t["component"],
                     "cooldown_seconds": t["cooldown_seconds"], "approval": bool(t["approval"]),
                     "last_fired_at": t["last_fired_at"],
                     "state": "awaiting approval" if request else ("cooling down" if cooling else "armed"),
@@ -95,6 +105,21 @@ def evaluate(mon, store) -> list:
         if not t["approval"]:
             request = start(store, request)
         fired.append(request)
+    return fired
+
+
+def on_drift(store, component: Optional[str], output: str, message: Optional[str]) -> list:
+    """A drift verdict on ``component``'s output ``output`` was stored: fire the triggers that watch it."""
+    if not component:
+        return []
+    fired = []
+    for t in store.drift_triggers(component):
+        request = store.fire_monitor_trigger(
+            t["id"], reason=f"drift of {component}'s output {output!r}: {message or 'drifted'}",
+            labels_now=t["labels_at_last_fire"])
+        if request is None:
+            continue  # cooling down
+        fired.append(start(store, request) if not t["approval"] else request)
     return fired
 
 

@@ -115,18 +115,18 @@ class MonitorStore(Connection):
     # -- triggers ----------------------------------------------------------------------
 
     def set_monitor_trigger(self, monitor_id: str, *, pipeline: str, on_event: str, labels: Optional[int],
-                            cooldown_seconds: float, approval: bool) -> dict:
+                            cooldown_seconds: float, approval: bool, component: Optional[str] = None) -> dict:
         if on_event not in TRIGGER_EVENTS:
             raise ValueError(f"a trigger fires on one of {', '.join(TRIGGER_EVENTS)}, not {on_event!r}")
         now = time.time()
         with self._write() as conn:
             conn.execute(
-                "INSERT INTO monitor_triggers (id, monitor_id, pipeline, on_event, labels, cooldown_seconds, approval, "
-                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id, pipeline, on_event) DO UPDATE "
-                "SET labels = excluded.labels, cooldown_seconds = excluded.cooldown_seconds, "
-                "approval = excluded.approval",
-                (uuid.uuid4().hex, monitor_id, storable_text(pipeline), on_event, labels, float(cooldown_seconds),
-                 int(bool(approval)), now),
+                "INSERT INTO monitor_triggers (id, monitor_id, pipeline, on_event, labels, component, cooldown_seconds, "
+                "approval, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (monitor_id, pipeline, on_event) "
+                "DO UPDATE SET labels = excluded.labels, component = excluded.component, "
+                "cooldown_seconds = excluded.cooldown_seconds, approval = excluded.approval",
+                (uuid.uuid4().hex, monitor_id, storable_text(pipeline), on_event, labels, storable_text(component),
+                 float(cooldown_seconds), int(bool(approval)), now),
             )
         rows = self._read("SELECT * FROM monitor_triggers WHERE monitor_id = ? AND pipeline = ? AND on_event = ?",
                           (monitor_id, pipeline, on_event))
@@ -134,6 +134,11 @@ class MonitorStore(Connection):
 
     def monitor_triggers(self, monitor_id: str) -> list[dict]:
         rows = self._read("SELECT * FROM monitor_triggers WHERE monitor_id = ? ORDER BY created_at", (monitor_id,))
+        return [dict(r) for r in rows]
+
+    def drift_triggers(self, component: str) -> list[dict]:
+        """The triggers a drifted output of ``component`` fires."""
+        rows = self._read("SELECT * FROM monitor_triggers WHERE on_event = 'drift' AND component = ?", (component,))
         return [dict(r) for r in rows]
 
     def fire_monitor_trigger(self, trigger_id: str, *, reason: str, labels_now: int,
@@ -145,10 +150,12 @@ class MonitorStore(Connection):
         """
         now = time.time() if now is None else now
         with self._write() as conn:
-            row = conn.execute("SELECT * FROM monitor_triggers WHERE id = ?", (trigger_id,)).fetchone()
-            if row is None:
+            cur = conn.execute("SELECT * FROM monitor_triggers WHERE id = ?", (trigger_id,))
+            found = cur.fetchone()
+            if found is None:
                 raise KeyError(trigger_id)
-            last, cooldown = row[8], row[5]  # last_fired_at, cooldown_seconds
+            row = dict(zip((d[0] for d in cur.description), found))
+            last, cooldown = row["last_fired_at"], row["cooldown_seconds"]
             if last is not None and now - last < cooldown:
                 return None
             request_id = uuid.uuid4().hex
@@ -157,7 +164,8 @@ class MonitorStore(Connection):
             conn.execute(
                 "INSERT INTO trigger_requests (id, trigger_id, monitor_id, pipeline, reason, status, created_at) "
                 "VALUES (?, ?, ?, ?, ?, 'awaiting approval', ?)",
-                (request_id, trigger_id, row[1], row[2], clip(storable_text(reason), MAX_REASON_CHARS), now),
+                (request_id, trigger_id, row["monitor_id"], row["pipeline"], clip(storable_text(reason), MAX_REASON_CHARS),
+                 now),
             )
         return self.trigger_request(request_id)
 

@@ -59,8 +59,8 @@ def test_dir_lists_the_public_api_and_each_name_loads():
     code = ("import plumbline, sys; names = [n for n in dir(plumbline) if not n.startswith('_')]; "
             "print(names); print('plumbline.checks' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split("\n")
-    assert eval(out[0]) == ["ComponentTests", "DriftResult", "Profile", "check", "drift", "load", "load_ipython_extension",
-                            "profile", "unload_ipython_extension"]
+    assert eval(out[0]) == ["ComponentTests", "DriftResult", "Monitor", "Profile", "check", "drift", "load",
+                            "load_ipython_extension", "monitor", "profile", "unload_ipython_extension"]
     assert out[1] == "False"  # listed, not imported
     import plumbline
 
@@ -68,3 +68,4 @@ def test_dir_lists_the_public_api_and_each_name_loads():
     assert callable(plumbline.check) and callable(plumbline.load) and isinstance(plumbline.ComponentTests, type)
     assert callable(plumbline.drift) and callable(plumbline.profile)
     assert isinstance(plumbline.DriftResult, type) and isinstance(plumbline.Profile, type)
+    assert callable(plumbline.monitor) and isinstance(plumbline.Monitor, type)

@@ -76,11 +76,15 @@ def test_the_demo_notebook_can_be_promoted_as_it_is(tmp_path):
     (tmp_path / "demo.ipynb").write_bytes((Path(__file__).resolve().parents[2] / "examples" / "demo.ipynb").read_bytes())
     whole = project.service.preview("demo.ipynb", name="demo")
     assert whole["ok"], whole["problems"]
-    assert [t["name"] for t in whole["dag"]["tasks"]] == ["load", "clean", "features", "train", "predict", "batch"]
-    # the explicit drift cell (it reads batch) and the cell that fails on purpose are untagged: they fold
-    # into 'batch' (and the dialog says so); the cell that defines flights_of_day and sets day is prelude
-    assert {tuple(n["cells"]) for n in whole["notes"] if n["code"] == "folded"} == {(12,), (13,)}
-    assert [(t["name"], t["cells"]) for t in whole["dag"]["tasks"]][-1] == ("batch", [10, 12, 13])
+    assert [t["name"] for t in whole["dag"]["tasks"]] == ["load", "clean", "features", "train", "predict", "batch",
+                                                          "monitor"]
+    # the explicit drift cell (it reads batch) is untagged: it folds into 'batch' (and the dialog says so); the
+    # monitoring cells after 'monitor', and the cell that fails on purpose, fold into 'monitor'; the cell that
+    # defines flights_of_day and sets day is prelude
+    assert {tuple(n["cells"]) for n in whole["notes"] if n["code"] == "folded"} == {(12,), (15,), (16,), (18,), (19,),
+                                                                                   (20,)}
+    assert [(t["name"], t["cells"]) for t in whole["dag"]["tasks"]][-2:] == [("batch", [10, 12]),
+                                                                              ("monitor", [14, 15, 16, 18, 19, 20])]
     assert project.service.preview("demo.ipynb", name="demo", cells="2-7")["ok"]
 
 

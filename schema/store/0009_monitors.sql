@@ -55,15 +55,17 @@ CREATE TABLE monitor_windows (
 
 CREATE INDEX monitor_windows_by_seq ON monitor_windows (seq);
 
--- What may start a promoted pipeline: a monitor alert, a drift alert, or N new
--- labelled rows; never more often than the cooldown, and by default only after
--- someone approves the request in the Pipelines panel.
+-- What may start a promoted pipeline: a monitor alert, a drift alert on a
+-- component's output, or N new labelled rows; never more often than the
+-- cooldown, and by default only after someone approves the request in the
+-- Pipelines panel.
 CREATE TABLE monitor_triggers (
   id TEXT PRIMARY KEY,
   monitor_id TEXT NOT NULL REFERENCES monitors (id),
   pipeline TEXT NOT NULL,            -- the pipeline's name
   on_event TEXT NOT NULL CHECK (on_event IN ('alert', 'drift', 'labels')),
   labels INTEGER,                    -- on 'labels': this many new labelled rows
+  component TEXT,                    -- on 'drift': the component whose drifted output fires it
   cooldown_seconds REAL NOT NULL,
   approval INTEGER NOT NULL DEFAULT 1,
   labels_at_last_fire INTEGER NOT NULL DEFAULT 0,
@@ -74,6 +76,7 @@ CREATE TABLE monitor_triggers (
 );
 
 CREATE INDEX monitor_triggers_by_seq ON monitor_triggers (seq);
+CREATE INDEX monitor_triggers_by_component ON monitor_triggers (component) WHERE on_event = 'drift';
 
 CREATE TABLE trigger_requests (
   id TEXT PRIMARY KEY,

@@ -289,7 +289,10 @@ describe('the windows table', () => {
     delete data.windows[3].cumulative.alerts;
     delete data.windows[3].cumulative.warnings;
     const words = windowRow(parseMonitorPayload(data, trans), parseMonitorPayload(data, trans).windows[3], 'accuracy', 'cumulative', trans);
-    expect(words.notices.map(n => n.message)).toEqual(c3.metrics.accuracy.alert ? ['past its threshold (cumulative)'] : []);
+    expect(words.notices.map(n => n.message)).toEqual([
+      ...(c3.metrics.accuracy.alert ? ['past its threshold (cumulative)'] : []),
+      ...(c3.metrics.accuracy.concept_drift ? ['estimate and realized disagree — likely concept drift (P(y|x) changed)'] : [])
+    ]);
   });
 });
 

@@ -73,10 +73,19 @@ def describe(store, monitor_id: str) -> list:
         out.append({"id": t["id"], "pipeline": t["pipeline"], "on": t["on_event"], "labels": t["labels"],
                     "component": t["component"],
                     "cooldown_seconds": t["cooldown_seconds"], "approval": bool(t["approval"]),
-                    "last_fired_at": t["last_fired_at"],
+                    "last_fired": _iso(t["last_fired_at"]),
                     "state": "awaiting approval" if request else ("cooling down" if cooling else "armed"),
                     "request_id": request["id"] if request else None})
     return out
+
+
+def _iso(at: Optional[float]) -> Optional[str]:
+    # A time as text: the payload rounds numbers to 6 significant digits, which would move it by hours.
+    if at is None:
+        return None
+    from datetime import datetime, timezone
+
+    return datetime.fromtimestamp(at, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def evaluate(mon, store) -> list:

@@ -93,7 +93,7 @@ describe('parseMonitorPayload', () => {
         labels: null,
         cooldown: '1 d',
         approval: true,
-        last_fired: new Date(raw('classification').triggers[0].last_fired_at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        last_fired: raw('classification').triggers[0].last_fired,
         state: 'awaiting approval'
       }
     ]);

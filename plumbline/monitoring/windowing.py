@@ -115,7 +115,7 @@ def timestamps_ns(timestamps: Any, n: int, *, what: str = "timestamps"):
             array = (array.astype(np.float64) * NS).astype(np.int64).astype("datetime64[ns]")
         elif array.dtype.kind != "M":
             try:
-                array = pd.to_datetime(array, utc=True).tz_localize(None).to_numpy(dtype="datetime64[ns]")
+                array = pd.to_datetime(array, utc=True, format="mixed").tz_localize(None).to_numpy(dtype="datetime64[ns]")
             except (ValueError, TypeError) as exc:
                 raise WindowError(f"{what} could not be read as times ({exc}); give datetimes, numpy datetime64 "
                                   "or seconds since the epoch") from None

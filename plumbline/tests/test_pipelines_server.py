@@ -206,6 +206,12 @@ def test_restarting_the_server_mid_run_neither_loses_nor_duplicates_a_slot(tmp_p
                 break
             time.sleep(0.3)
         assert run["status"] == "ok", log.read_text()[-3000:]
+        # A slot after the one cut off: the restarted scheduler goes on firing (on a fast machine all of the
+        # above fits in one 10 s slot, so wait for the next one rather than assume it came).
+        deadline = time.monotonic() + 120
+        while not query(db, "SELECT 1 FROM pipeline_runs WHERE slot > ? AND status = 'ok'", (waiting["slot"],)) and \
+                time.monotonic() < deadline:
+            time.sleep(0.3)
         subprocess.run([sys.executable, "-m", "plumbline", "pipelines", "pause", "slots"], cwd=root, check=True,
                        capture_output=True, timeout=120)
         deadline = time.monotonic() + 120

@@ -230,6 +230,10 @@ test.describe('README screenshot', () => {
     const demoPath = screenshot ? 'demo.ipynb' : `${tmpPath}/demo.ipynb`;
     const source = fs.readFileSync(DEMO_NOTEBOOK, 'utf-8');
     expect(await page.contents.uploadContent(source, 'text', demoPath)).toBe(true);
+    // The monitoring cells import the simulated flights from beside the notebook.
+    const simPath = demoPath.replace(/demo\.ipynb$/, 'flights_sim.py');
+    const sim = fs.readFileSync(path.join(path.dirname(DEMO_NOTEBOOK), 'flights_sim.py'), 'utf-8');
+    expect(await page.contents.uploadContent(sim, 'text', simPath)).toBe(true);
     try {
       await page.evaluate(
         p => (window as any).jupyterapp.commands.execute('docmanager:open', { path: p }),
@@ -255,11 +259,16 @@ test.describe('README screenshot', () => {
       }
       // One badge per tagged cell, in its header (never a stray one below the outputs
       // of a cell that was still a placeholder when the badges were first drawn).
-      await expect(page.locator('.jp-Notebook .jp-Plumbline-badge')).toHaveCount(6);
-      await expect(page.locator('.jp-Notebook .jp-CellHeader > .jp-Plumbline-badge')).toHaveCount(6);
+      await expect(page.locator('.jp-Notebook .jp-Plumbline-badge')).toHaveCount(7);
+      await expect(page.locator('.jp-Notebook .jp-CellHeader > .jp-Plumbline-badge')).toHaveCount(7);
       // Components come from the cells' metadata.
       await expect(rows.locator('.jp-Plumbline-component')).toHaveText([
         '',
+        '',
+        '',
+        '',
+        '',
+        'monitor',
         '',
         'batch',
         '',
@@ -289,6 +298,7 @@ test.describe('README screenshot', () => {
     } finally {
       if (screenshot) {
         await page.contents.deleteFile(demoPath);
+        await page.contents.deleteFile(simPath);
       }
     }
   });

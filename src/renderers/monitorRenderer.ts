@@ -4,58 +4,26 @@
  * notebook keeps). The same view draws the monitor's main-area tab.
  */
 import type { IRenderMime } from '@jupyterlab/rendermime-interfaces';
-import { nullTranslator, TranslationBundle } from '@jupyterlab/translation';
-import { Widget } from '@lumino/widgets';
 
 import { ChartTheme } from '../charts/vega';
-import { el } from '../ui/dom';
 import { MONITOR_MIME, MonitorPayloadError, parseMonitorPayload } from './monitorModel';
-import { IMonitorViewState, MonitorView } from './monitorView';
+import { MonitorView } from './monitorView';
+import { PayloadRenderer } from './payloadRenderer';
 
-/** One theme watcher for every rendered panel (a MIME extension gets no theme manager). */
-let sharedTheme: ChartTheme | null = null;
-
-export class MonitorRenderer extends Widget implements IRenderMime.IRenderer {
+export class MonitorRenderer extends PayloadRenderer<MonitorView> {
   constructor(options: IRenderMime.IRendererOptions, theme?: ChartTheme) {
-    super();
-    this._mimeType = options.mimeType;
-    this._trans = (options.translator ?? nullTranslator).load('jupyterlab_plumbline');
-    this._theme = theme ?? (sharedTheme ??= new ChartTheme(null));
-    this.addClass('jp-Plumbline-monitorOutput');
+    super(options, 'monitor', theme);
   }
 
-  async renderModel(model: IRenderMime.IMimeModel): Promise<void> {
+  protected draw(data: unknown, previous: MonitorView | null): MonitorView {
     // A re-render of the same output (an update_display) keeps the user's toggle and metric.
-    const state: Partial<IMonitorViewState> | undefined = this._view?.state;
-    this._view?.dispose();
-    this._view = null;
-    try {
-      const payload = parseMonitorPayload(model.data[this._mimeType], this._trans);
-      this._view = new MonitorView(payload, { trans: this._trans, theme: this._theme, state });
-      this.node.replaceChildren(this._view.node);
-    } catch (error) {
-      if (!(error instanceof MonitorPayloadError)) {
-        throw error;
-      }
-      // Say what is wrong, and still show what the bundle says in words.
-      const text = model.data['text/plain'];
-      this.node.replaceChildren(
-        el('div', 'jp-Plumbline-monitorError', error.message),
-        ...(typeof text === 'string' ? [el('pre', 'jp-Plumbline-monitorText', text)] : [])
-      );
-    }
+    const payload = parseMonitorPayload(data, this.trans);
+    return new MonitorView(payload, { trans: this.trans, theme: this.theme, state: previous?.state });
   }
 
-  dispose(): void {
-    this._view?.dispose();
-    this._view = null;
-    super.dispose();
+  protected isPayloadError(error: unknown): error is MonitorPayloadError {
+    return error instanceof MonitorPayloadError;
   }
-
-  private _mimeType: string;
-  private _trans: TranslationBundle;
-  private _theme: ChartTheme;
-  private _view: MonitorView | null = null;
 }
 
 export const monitorRendererFactory: IRenderMime.IRendererFactory = {

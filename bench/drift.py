@@ -32,7 +32,9 @@ What it does, all in one run (conventions: bench/README.md):
 4. **Run All**: a component cell building a 1,000,000 x 12 frame run back to
    back in kernels with Plumbline, profiles off (twice: A/A) and on; the added
    ms per cell and the ratio (target <= 1.05x); a check that every run stored
-   a profile.
+   a profile. With the cost of memory the machine never used, for context:
+   a waiting profile that held the notebook's arrays made each next cell
+   take such memory (``plumbline/kernel/snapshots.py``).
 
 Nothing is asserted on time; exit status 1 if a check fails, 2 if the benchmark could not run.
 """
@@ -326,7 +328,8 @@ for c in ('city', 'carrier', 'kind'):
 """
 
 
-def run_all(root: Path, seed: int, rounds: int = 6, burst: int = 4, pause: float = 3.0) -> bool:
+def run_all(root: Path, seed: int, rounds: int = 10, burst: int = 4, pause: float = 3.0) -> bool:
+    from _memory import describe, new_page_cost
     from recording import Variant, drain_iopub, execute, start, stop
 
     def meta(profile: bool) -> dict:
@@ -341,6 +344,9 @@ def run_all(root: Path, seed: int, rounds: int = 6, burst: int = 4, pause: float
     samples = {v.name: [] for v, _ in variants}
     shuffle = random.Random(seed)
     print(f"\n4. Run All: a component cell building a 1,000,000 x 12 frame, bursts of {burst}, {rounds} rounds")
+    # Context: memory the kernel has not used before costs this (what a waiting snapshot would make the
+    # next cells take, if it held the notebook's arrays; kernel/snapshots.py).
+    print(f"   this machine's memory: {describe(new_page_cost())}")
     sys.stdout.flush()
     try:
         for v, m in variants:
@@ -373,8 +379,14 @@ def run_all(root: Path, seed: int, rounds: int = 6, burst: int = 4, pause: float
     added = median(samples["on"]) - base
     ratio = median(samples["on"]) / base
     noise = median(samples["off-2"]) - base
-    print(f"   added {ms(added):+.1f} ms per cell, ratio {ratio:.3f} (A/A noise {ms(noise):+.1f} ms); "
-          f"target <= 1.05x -> {'MET' if ratio <= 1.05 else 'NOT MET'}")
+    # Each round's on/off (and A/A) ratio: the variants of a round ran within seconds of each other, so a
+    # slow minute of the machine cancels out; their median is the figure the target is judged on.
+    paired = median([a / b for a, b in zip(samples["on"], samples["off"])])
+    paired_aa = median([a / b for a, b in zip(samples["off-2"], samples["off"])])
+    print(f"   added {ms(added):+.1f} ms per cell, ratio of medians {ratio:.3f} (A/A noise {ms(noise):+.1f} ms, "
+          f"{median(samples['off-2']) / base:.3f}x)")
+    print(f"   median of the rounds' paired ratios: on/off {paired:.3f}, A/A {paired_aa:.3f}; "
+          f"target <= 1.05x -> {'MET' if paired <= 1.05 else 'NOT MET'}")
     expected = 1 + rounds * burst
     conn = sqlite3.connect(variants[2][0].db)
     try:

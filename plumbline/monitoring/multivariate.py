@@ -150,18 +150,26 @@ def _raw(frame, model: dict, names: list) -> Any:
         if kind == "number":
             out[:, j] = pd.to_numeric(series, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
         else:
+            # Share by distinct value, then by row: the text of each distinct value once (a map over the
+            # rows was 0.6 s of a 200,000-row comparison); missing and unseen values weigh 0.
             shares = model["codes"].get(name, {})
-            text = series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v))
-            out[:, j] = text.map(shares).astype("float64").fillna(0.0).to_numpy()
+            try:
+                codes, uniques = pd.factorize(series, use_na_sentinel=True)
+            except TypeError:  # unhashable values (lists): by their text
+                text = series.astype(object).where(series.notna(), None).map(lambda v: None if v is None else str(v))
+                codes, uniques = pd.factorize(text, use_na_sentinel=True)
+            lookup = np.fromiter((shares.get(str(v), 0.0) for v in uniques), dtype=np.float64, count=len(uniques))
+            out[:, j] = np.append(lookup, 0.0)[codes]  # code -1 (missing) reads the appended 0
     return out
 
 
 def _standardize(raw, center, scale):
     import numpy as np
 
-    z = (raw - center) / scale
-    z[~np.isfinite(z)] = 0.0  # missing (and infinite) values at the reference's mean
-    return z
+    z = raw - center
+    z /= scale
+    # missing (and infinite) values at the reference's mean
+    return np.nan_to_num(z, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
 
 
 def _errors(z, model: dict):

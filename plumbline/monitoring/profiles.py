@@ -41,7 +41,7 @@ import math
 import time
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from . import binning
 from .kinds import BOOLEAN, CATEGORY_KINDS, DATETIME, NUMBER_KINDS, NUMERIC, ColumnValues, as_frame, column_names, column_values
@@ -399,18 +399,21 @@ class Profile:
 
 
 def profile(value: Any, *, name: str = "value", threads: int = 2, multivariate: bool = True,
-            label: Optional[str] = None) -> Profile:
+            label: Optional[str] = None, checkpoint: Optional[Callable[[], None]] = None) -> Profile:
     """The profile of a DataFrame (Series, array, table with ``to_pandas``).
 
     ``threads``: columns profiled at once (numpy releases the GIL, so two use
     both cores); ``multivariate``: also fit the PCA model a multivariate drift
-    comparison uses against this table (``multivariate.py``).
+    comparison uses against this table (``multivariate.py``); ``checkpoint``:
+    called before each column (the kernel's profiler pauses there while a cell runs).
     """
     frame = as_frame(value, name)
     names = column_names(frame)
     rows = len(frame)
 
     def one(i: int) -> ColumnProfile:
+        if checkpoint is not None:
+            checkpoint()
         return profile_column(column_values(names[i], frame.iloc[:, i]), seed=SEED + i)
 
     if threads > 1 and frame.shape[1] > 1:

@@ -213,6 +213,76 @@ def test_profiles_wait_while_cells_run_back_to_back_and_each_output_still_gets_i
     monitor.close()
 
 
+def test_a_profile_started_in_an_idle_kernel_pauses_between_columns_while_a_cell_runs(tmp_path, monkeypatch):
+    """A job that began in a pause must not run on into the next cells (it took a core from a Run All's
+    next burst): it stops before its next column when a cell begins, goes on once the kernel is idle,
+    and runs to the end at once when something waits for it."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    import numpy as np
+    import pandas as pd
+
+    from plumbline.kernel.monitoring import QUIET, KernelMonitor
+    from plumbline.monitoring import profiles
+    from plumbline.store import Store
+
+    seen, started, go = [], threading.Event(), threading.Event()
+    real = profiles.profile_column
+
+    def first_column_waits(column, seed=profiles.SEED):
+        seen.append(column.name)
+        if len(seen) in (1, 4):  # the first column of each job: the test starts a cell meanwhile
+            started.set()
+            go.wait(30)
+        return real(column, seed=seed)
+
+    monkeypatch.setattr(profiles, "profile_column", first_column_waits)
+    writes = []
+    monitor = KernelMonitor(lambda method, *args: writes.append((method, args)), lambda: None, tmp_path,
+                            print, lambda: "pause.ipynb")
+    build = SimpleNamespace(name="build")
+    frame = pd.DataFrame({name: np.random.default_rng(i).normal(size=3_000) for i, name in enumerate("abc")})
+
+    def profiled():
+        return [args[0].io_id for method, args in writes if method is Store.record_profile]
+
+    def run_then_idle(run_id, io_id):
+        started.clear()
+        go.clear()
+        monitor.arriving()
+        monitor.begin(run_id, build, {})
+        monitor.on_outputs(run_id, [(io_id, "df", frame.copy())])
+        monitor.end(run_id)
+        assert started.wait(30)  # idle: the job began, and is in its first column
+
+    run_then_idle("run-1", "io-1")
+    monitor.arriving()
+    monitor.begin("run-2", None, {})  # a cell begins (not a component)
+    go.set()
+    time.sleep(4 * QUIET)
+    assert seen == ["a"] and profiled() == []  # paused before column b, for as long as the cell runs
+    monitor.end("run-2")
+    deadline = time.monotonic() + 60
+    while not profiled() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert seen == ["a", "b", "c"] and profiled() == ["io-1"]  # idle again: it went on
+
+    run_then_idle("run-3", "io-3")
+    monitor.arriving()
+    monitor.begin("run-4", None, {})
+    go.set()
+    time.sleep(4 * QUIET)
+    assert seen == ["a", "b", "c", "a"]
+    assert monitor.wait(60)  # sync(): the paused job runs to its end although the cell still runs
+    assert seen == ["a", "b", "c"] * 2 and profiled() == ["io-1", "io-3"]
+    verdicts = [args[0] for method, args in writes if method is Store.record_drift]
+    assert [(v.io_id, v.status) for v in verdicts] == [("io-1", "reference"), ("io-3", "ok")]
+    monitor.end("run-4")
+    monitor.close()
+
+
 def test_when_the_waiting_snapshots_reach_their_bound_the_oldest_is_profiled_beside_the_running_cell(
         tmp_path, monkeypatch):
     """Deferring never stalls the lineage worker for good (nor holds unbounded memory): at the bound,

@@ -1,7 +1,9 @@
 /**
  * The component graph of a notebook: data edges between components, laid
  * out with dagre, staleness shown (with why, in each node's tooltip, with the
- * component's owner and description), fitted to the width it has (the
+ * component's owner and description), the drift of each component's last run
+ * (its outputs against the component's reference: a mark, a word in the meta
+ * line, the verdicts in the tooltip), fitted to the width it has (the
  * sidebar, or the main area), zoomable and pannable.
  */
 import { TranslationBundle } from '@jupyterlab/translation';
@@ -9,7 +11,9 @@ import { CommandRegistry } from '@lumino/commands';
 
 import { edgeElement, GraphCanvas, svg } from '../charts/graphCanvas';
 import { layoutGraph } from '../charts/graphLayout';
+import { driftMarkModel, IDriftMark } from '../drift/badge';
 import { componentGraph, IGraphNode, StaleReason } from '../queries/lineage';
+import { driftVerdictsOfRuns, needsAttention } from '../queries/monitoring';
 import { ReplicaSync } from '../replica/sync';
 import { CommandIDs } from '../tokens';
 import { el } from '../ui/dom';
@@ -55,14 +59,27 @@ export class ComponentGraphView {
       return;
     }
     const stale = staleness?.reasons ?? new Map<string, StaleReason[]>();
+    // The drift of each component's last run: a mark when an output needs attention (drift, schema, error).
+    const verdicts = driftVerdictsOfRuns(sync.replica!.db, nodes.map(node => node.latestRunId ?? '').filter(Boolean));
+    const drift = new Map<string, { mark: IDriftMark; attention: boolean }>();
+    for (const node of nodes) {
+      const of = node.latestRunId ? verdicts.get(node.latestRunId) ?? [] : [];
+      const mark = driftMarkModel(of, trans);
+      if (mark) {
+        drift.set(node.key, { mark, attention: of.some(needsAttention) });
+      }
+    }
     const label = (node: IGraphNode) => (node.external ? `${basename(node.notebookPath)}: ${node.name}` : node.name);
-    const meta = (node: IGraphNode, isStale: boolean) =>
-      isStale
+    const meta = (node: IGraphNode, isStale: boolean) => {
+      const base = isStale
         ? trans.__('stale')
         : node.lastRunAt !== null ? `${trans._n('%1 run', '%1 runs', node.runCount)} · ${formatWhen(node.lastRunAt, trans)}` : '';
-    // Wide enough for the (clipped) name in the code font and the meta line.
+      const marked = drift.get(node.key);
+      return marked?.attention ? [base, clip(marked.mark.label, 24)].filter(Boolean).join(' · ') : base;
+    };
+    // Wide enough for the (clipped) name in the code font and the meta line (and the drift mark).
     const widthOf = (node: IGraphNode) =>
-      Math.max(96, clip(label(node)).length * 7.5 + 30, meta(node, !!stale.get(node.key)?.length).length * 6 + 30);
+      Math.max(96, clip(label(node)).length * 7.5 + 42, meta(node, !!stale.get(node.key)?.length).length * 6 + 30);
     const placed = layoutGraph(
       nodes.map(node => ({ key: node.key, width: Math.round(widthOf(node)), height: NODE_HEIGHT })),
       edges
@@ -77,8 +94,9 @@ export class ComponentGraphView {
       const node = byKey.get(placedNode.key)!;
       const reasons = stale.get(node.key);
       const isStale = !!reasons?.length;
+      const marked = drift.get(node.key);
       const group = svg('g', {
-        class: `jp-Plumbline-graphNode jp-mod-${node.latestStatus ?? 'never'}${isStale ? ' jp-mod-stale' : ''}${node.external ? ' jp-mod-external' : ''}`,
+        class: `jp-Plumbline-graphNode jp-mod-${node.latestStatus ?? 'never'}${isStale ? ' jp-mod-stale' : ''}${node.external ? ' jp-mod-external' : ''}${marked?.attention ? ' jp-mod-drifted' : ''}`,
         transform: `translate(${placedNode.x - placedNode.width / 2}, ${placedNode.y - placedNode.height / 2})`,
         tabindex: 0,
         role: 'button'
@@ -86,8 +104,17 @@ export class ComponentGraphView {
       group.dataset.component = node.name;
       group.dataset.key = node.key;
       group.dataset.stale = String(isStale);
+      group.dataset.drift = marked?.mark.status ?? 'none';
       group.append(svg('rect', { width: placedNode.width, height: placedNode.height, rx: 5 }));
       group.append(svg('circle', { cx: 11, cy: 12, r: 4, class: 'jp-Plumbline-graphStatus' }));
+      if (marked?.attention) {
+        // A diamond in the top right corner, colored as the badge's drift mark.
+        const x = placedNode.width - 11;
+        group.append(svg('path', {
+          d: `M ${x} 6 L ${x + 5} 11 L ${x} 16 L ${x - 5} 11 Z`,
+          class: `jp-Plumbline-graphDrift jp-mod-${marked.mark.status.replace(/\s+/g, '-')}`
+        }));
+      }
       const name = svg('text', { x: 20, y: 16, class: 'jp-Plumbline-graphName' });
       name.textContent = clip(label(node));
       const metaText = svg('text', { x: 20, y: 29, class: 'jp-Plumbline-graphMeta' });
@@ -103,6 +130,7 @@ export class ComponentGraphView {
         node.description ?? '',
         node.latestStatus ? trans.__('last run: %1', node.latestStatus) : '',
         isStale ? trans.__('Stale: %1', reasons!.map(r => describeReason(r, trans)).join('; ')) : '',
+        marked ? trans.__('Drift of the last run: %1', marked.mark.title) : '',
         source === 'open'
           ? trans.__('Its current code: from the notebook open in JupyterLab.')
           : source === 'saved'

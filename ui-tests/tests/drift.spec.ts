@@ -79,6 +79,15 @@ test.describe('Plumbline drift', () => {
     await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-run .jp-Plumbline-badgeDrift.jp-mod-drift`)).toHaveText('drift: flights');
     await expect(page.locator(`#${SIDEBAR_ID} .jp-Plumbline-run .jp-Plumbline-badgeDrift.jp-mod-ok`)).toHaveCount(1);
 
+    // So does the component's node in the Lineage graph: a mark, the word, the verdict in its tooltip.
+    await page.sidebar.openTab('plumbline-lineage');
+    const node = page.locator('#plumbline-lineage .jp-Plumbline-graphNode[data-key="load"]');
+    await expect(node).toHaveAttribute('data-drift', 'drift');
+    await expect(node).toHaveClass(/jp-mod-drifted/);
+    await expect(node.locator('.jp-Plumbline-graphDrift.jp-mod-drift')).toHaveCount(1);
+    await expect(node.locator('.jp-Plumbline-graphMeta')).toContainText('drift: flights');
+    await expect(node.locator('title')).toContainText('Drift of the last run: flights: 1 of 3 columns drifted');
+
     await driftBadge.click();
     const panel = page.locator('.jp-Plumbline-driftTab:visible .jp-Plumbline-driftPanel');
     await expect(panel).toHaveAttribute('data-state', 'ready');
